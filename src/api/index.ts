@@ -1,0 +1,96 @@
+/**
+ * The HTTP API and the console's files, as one Hono app: the only importer of hono. `main.ts` hands
+ * it the registry and the narrow views of the hub it needs; it never imports the hub itself.
+ */
+import { Hono } from 'hono';
+import type { Registry } from '../registry/index.ts';
+import { AppError } from '../shared/errors.ts';
+import type { Logger } from '../shared/log.ts';
+import type { Metrics } from '../shared/metrics.ts';
+import { randomHexId } from '../shared/ids.ts';
+import { authenticate, createAuthRoutes, requireAuth } from './auth.ts';
+import type { ApiEnv } from './env.ts';
+import { createUserRoutes } from './routes/users.ts';
+import { createGroupRoutes } from './routes/groups.ts';
+import { createRoleRoutes } from './routes/roles.ts';
+import { createSettingsRoutes } from './routes/settings.ts';
+import { createJumpClientRoutes } from './routes/jump-clients.ts';
+import { createReportingRoutes } from './routes/reporting.ts';
+import { createStatusRoutes, type HubStatus } from './routes/status.ts';
+import { createStaticRoutes, type StaticFiles } from './routes/static.ts';
+
+export type { HubStatus } from './routes/status.ts';
+export type { StaticFile, StaticFiles } from './routes/static.ts';
+
+export interface ApiDeps {
+  registry: Registry;
+  log: Logger;
+  metrics: Metrics;
+  version: string;
+  /** SHA-256 fingerprint of the appliance certificate (colon-separated hex), or null without TLS. */
+  tlsFingerprint: string | null;
+  secureCookies: boolean;
+  publicUrl: string;
+  hub: HubStatus;
+  staticFiles: StaticFiles;
+  now?: () => number;
+  /** Login throttling; tests shorten the window. */
+  throttle?: { perUser: number; perAddress: number; windowMs: number };
+}
+
+/** The largest request body the API accepts on a route (the listener enforces it with 413). */
+export function maxBodyBytes(_method: string, _path: string): number {
+  return 1024 * 1024;
+}
+
+export function createApi(deps: ApiDeps): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+  const requests = deps.metrics.counter('jumpgate_http_requests_total', 'HTTP requests by route, method and status.');
+
+  app.use(async (c, next) => {
+    c.set('reqId', randomHexId().slice(0, 16));
+    await next();
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('X-Frame-Options', 'DENY');
+    c.header(
+      'Content-Security-Policy',
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    );
+    requests({ route: c.req.routePath, method: c.req.method, status: String(c.res.status) });
+  });
+
+  app.onError((err, c) => {
+    const appError =
+      err instanceof AppError
+        ? err
+        : (err as { cause?: unknown }).cause instanceof AppError
+          ? ((err as { cause: AppError }).cause)
+          : undefined;
+    if (appError) {
+      for (const [k, v] of Object.entries(appError.headers ?? {})) c.header(k, v);
+      return c.json(appError.toJSON(), appError.status as 400);
+    }
+    deps.log.error('unhandled error', { module: 'api', reqId: c.get('reqId'), path: c.req.path, err });
+    return c.json(new AppError('internal_error').toJSON(), 500);
+  });
+
+  app.notFound((c) => c.json(new AppError('not_found').toJSON(), 404));
+
+  const auth = { registry: deps.registry, secureCookies: deps.secureCookies, now: deps.now, throttle: deps.throttle };
+  app.use('/api/*', authenticate(auth));
+  app.use('/oauth2/*', authenticate(auth));
+  app.route('/', createAuthRoutes(auth));
+  app.route('/', createStatusRoutes(deps));
+
+  app.use('/api/config/*', requireAuth);
+  app.use('/api/reporting/*', requireAuth);
+  app.route('/api/config/v1', createUserRoutes(deps));
+  app.route('/api/config/v1', createGroupRoutes(deps));
+  app.route('/api/config/v1', createRoleRoutes(deps));
+  app.route('/api/config/v1', createSettingsRoutes(deps));
+  app.route('/api/config/v1', createJumpClientRoutes(deps));
+  app.route('/api/reporting/v1', createReportingRoutes(deps));
+  app.route('/', createStaticRoutes(deps.staticFiles));
+  return app;
+}

@@ -1,0 +1,32 @@
+/** Public shapes of registry rows: what the API shows, never secrets or hashes. */
+import type { JumpClient, User } from '../registry/index.ts';
+
+export function publicUser(u: User) {
+  return {
+    id: u.id,
+    username: u.username,
+    display_name: u.display_name,
+    email: u.email,
+    is_admin: u.is_admin,
+    enabled: u.enabled,
+    personal_jump_item_role_id: u.personal_jump_item_role_id,
+    created_at: iso(u.created_at),
+    last_login_at: iso(u.last_login_at),
+  };
+}
+
+export function publicJumpClient(jc: JumpClient) {
+  const { secret_hash: _secret, install_fingerprint: _fp, ...rest } = jc;
+  return {
+    ...rest,
+    last_connect_timestamp: iso(jc.last_connect_timestamp),
+    last_disconnect_timestamp: iso(jc.last_disconnect_timestamp),
+    last_access_timestamp: iso(jc.last_access_timestamp),
+    created_at: iso(jc.created_at),
+    updated_at: iso(jc.updated_at),
+  };
+}
+
+export function iso(ms: number | null | undefined): string | null {
+  return ms === null || ms === undefined ? null : new Date(ms).toISOString();
+}

@@ -1,0 +1,58 @@
+/** `jumpgate`: the command line around the appliance, with signals and exit codes. */
+import { startAppliance } from './appliance.ts';
+import { ConfigError, readCommand, USAGE, VERSION } from './config.ts';
+import { openRegistry } from './registry/index.ts';
+import { createLogger } from './shared/log.ts';
+
+async function main(argv: string[]): Promise<number> {
+  const command = readCommand(argv);
+  switch (command.kind) {
+    case 'version':
+      process.stdout.write(`jumpgate ${VERSION}\n`);
+      return 0;
+    case 'help':
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    case 'backup': {
+      const registry = await openRegistry(command.dataDir);
+      try {
+        await registry.backup(command.file);
+      } finally {
+        await registry.close();
+      }
+      process.stdout.write(`jumpgate backup written to ${command.file}\n`);
+      return 0;
+    }
+    case 'serve': {
+      const log = createLogger(command.config.logLevel, { module: 'main' });
+      const appliance = await startAppliance(command.config, { log });
+      if (appliance.generatedAdminPassword) {
+        process.stdout.write(`jumpgate admin password (shown once): ${appliance.generatedAdminPassword}\n`);
+      }
+      if (appliance.tls) process.stdout.write(`jumpgate certificate sha256 ${appliance.tls.fingerprint}\n`);
+      process.stdout.write(`jumpgate listening on ${appliance.url}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string): void => {
+          log.info('stopping', { signal });
+          appliance.close().then(resolve, (err: unknown) => {
+            log.error('stop failed', { err });
+            resolve();
+          });
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      return 0;
+    }
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const known = err instanceof Error && err.name !== 'Error' && err.name !== 'TypeError';
+    process.stderr.write(`jumpgate: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (!known && !(err instanceof ConfigError)) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    process.exit(err instanceof ConfigError ? 2 : 1);
+  },
+);

@@ -1,0 +1,116 @@
+/**
+ * The registry: the appliance's only store, one LMDB environment in the data directory. This folder
+ * is the only importer of lmdb. Reads are synchronous; every change runs inside `write()`, one
+ * serialised LMDB transaction that is durable on disk when its promise resolves.
+ */
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { open, type RootDatabase } from 'lmdb';
+import { K, SCHEMA_VERSION } from './keys.ts';
+import { createUsers, type Users } from './users.ts';
+import { createApiAccounts, type ApiAccounts } from './api-accounts.ts';
+import { BUILTIN_ROLE_ROWS, createRoles, type Roles } from './roles.ts';
+import { createGroups, type Groups } from './groups.ts';
+import { createJumpClients, type JumpClients } from './clients.ts';
+import { createInstallers, type Installers } from './installers.ts';
+import { createSettings, type SettingsStore } from './settings.ts';
+import { createTokens, type Tokens } from './tokens.ts';
+import { createAuditLog, type AuditLog } from './audit.ts';
+import { createSessionRecords, type SessionRecords } from './sessions.ts';
+
+export * from './users.ts';
+export * from './api-accounts.ts';
+export * from './roles.ts';
+export * from './groups.ts';
+export * from './clients.ts';
+export * from './installers.ts';
+export * from './settings.ts';
+export * from './tokens.ts';
+export * from './audit.ts';
+export * from './sessions.ts';
+
+export interface Registry {
+  readonly path: string;
+  readonly users: Users;
+  readonly apiAccounts: ApiAccounts;
+  readonly roles: Roles;
+  readonly groups: Groups;
+  readonly clients: JumpClients;
+  readonly installers: Installers;
+  readonly settings: SettingsStore;
+  readonly tokens: Tokens;
+  readonly audit: AuditLog;
+  readonly sessions: SessionRecords;
+  /** Runs `fn` in one atomic, serialised write transaction; resolves once it is durable. */
+  write<T>(fn: () => T): Promise<T>;
+  /** Entries and bytes on disk, for /metrics. */
+  size(): { entries: number; bytes: number };
+  /** Health probe: a read that touches the environment. */
+  healthy(): boolean;
+  /** A consistent copy of the environment into `file` while it is in use. */
+  backup(file: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class RegistrySchemaError extends Error {
+  override name = 'RegistrySchemaError';
+}
+
+/** Opens (creating if needed) the registry in `dataDir/registry`, checks the schema, seeds roles. */
+export async function openRegistry(dataDir: string): Promise<Registry> {
+  const path = join(dataDir, 'registry');
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const db: RootDatabase = open({ path, compression: false, maxReaders: 256 });
+  await checkSchema(db);
+  const registry = buildRegistry(db, path);
+  await registry.write(() => {
+    for (const role of BUILTIN_ROLE_ROWS) registry.roles.put(role);
+    const seq = (db.get(K.seq('role')) as number | undefined) ?? 0;
+    if (seq < BUILTIN_ROLE_ROWS.length) db.put(K.seq('role'), BUILTIN_ROLE_ROWS.length);
+  });
+  return registry;
+}
+
+async function checkSchema(db: RootDatabase): Promise<void> {
+  const stored = db.get(K.schema()) as number | undefined;
+  if (stored === undefined) {
+    await db.put(K.schema(), SCHEMA_VERSION);
+    return;
+  }
+  if (stored > SCHEMA_VERSION) {
+    await db.close();
+    throw new RegistrySchemaError(
+      `registry schema version ${stored} is newer than this jumpgate understands (${SCHEMA_VERSION}); upgrade jumpgate`,
+    );
+  }
+}
+
+function buildRegistry(db: RootDatabase, path: string): Registry {
+  return {
+    path,
+    users: createUsers(db),
+    apiAccounts: createApiAccounts(db),
+    roles: createRoles(db),
+    groups: createGroups(db),
+    clients: createJumpClients(db),
+    installers: createInstallers(db),
+    settings: createSettings(db),
+    tokens: createTokens(db),
+    audit: createAuditLog(db),
+    sessions: createSessionRecords(db),
+    write: (fn) => db.transaction(fn),
+    size() {
+      const stats = db.getStats() as { entryCount: number };
+      return { entries: stats.entryCount, bytes: statSync(join(path, 'data.mdb')).size };
+    },
+    healthy() {
+      try {
+        return db.get(K.schema()) === SCHEMA_VERSION;
+      } catch {
+        return false;
+      }
+    },
+    backup: (file) => db.backup(file, false),
+    close: () => db.close(),
+  };
+}

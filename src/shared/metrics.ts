@@ -1,0 +1,61 @@
+/** A tiny Prometheus text-format registry: counters and gauges, with labels. */
+
+type Labels = Record<string, string>;
+
+interface Series {
+  help: string;
+  type: 'counter' | 'gauge';
+  values: Map<string, { labels: Labels; value: number }>;
+  collect?: () => number | { labels: Labels; value: number }[];
+}
+
+export interface Metrics {
+  counter(name: string, help: string): (labels?: Labels, by?: number) => void;
+  gauge(name: string, help: string, collect: () => number | { labels: Labels; value: number }[]): void;
+  render(): string;
+}
+
+function labelKey(labels: Labels): string {
+  return Object.entries(labels)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}="${v.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n')}"`)
+    .join(',');
+}
+
+export function createMetrics(): Metrics {
+  const series = new Map<string, Series>();
+  return {
+    counter(name, help) {
+      const s: Series = { help, type: 'counter', values: new Map() };
+      series.set(name, s);
+      return (labels = {}, by = 1) => {
+        const key = labelKey(labels);
+        const cur = s.values.get(key);
+        if (cur) cur.value += by;
+        else s.values.set(key, { labels, value: by });
+      };
+    },
+    gauge(name, help, collect) {
+      series.set(name, { help, type: 'gauge', values: new Map(), collect });
+    },
+    render() {
+      const lines: string[] = [];
+      for (const [name, s] of series) {
+        lines.push(`# HELP ${name} ${s.help}`, `# TYPE ${name} ${s.type}`);
+        const collected = s.collect?.();
+        const rows =
+          collected === undefined
+            ? [...s.values.values()]
+            : typeof collected === 'number'
+              ? [{ labels: {}, value: collected }]
+              : collected;
+        if (rows.length === 0 && s.type === 'counter') lines.push(`${name} 0`);
+        for (const { labels, value } of rows) {
+          const key = labelKey(labels);
+          lines.push(`${name}${key ? `{${key}}` : ''} ${value}`);
+        }
+      }
+      return lines.join('\n') + '\n';
+    },
+  };
+}
