@@ -11,6 +11,7 @@ import { randomHexId } from '../shared/ids.ts';
 import { authenticate, createAuthRoutes, requireAuth } from './auth.ts';
 import type { ApiEnv } from './env.ts';
 import { createUserRoutes } from './routes/users.ts';
+import { createApiAccountRoutes } from './routes/api-accounts.ts';
 import { createGroupRoutes } from './routes/groups.ts';
 import { createRoleRoutes } from './routes/roles.ts';
 import { createSettingsRoutes } from './routes/settings.ts';
@@ -86,6 +87,7 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
   app.use('/api/config/*', requireAuth);
   app.use('/api/reporting/*', requireAuth);
   app.route('/api/config/v1', createUserRoutes(deps));
+  app.route('/api/config/v1', createApiAccountRoutes(deps));
   app.route('/api/config/v1', createGroupRoutes(deps));
   app.route('/api/config/v1', createRoleRoutes(deps));
   app.route('/api/config/v1', createSettingsRoutes(deps));
