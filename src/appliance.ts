@@ -7,6 +7,10 @@ import { createApi, maxBodyBytes, type StaticFiles } from './api/index.ts';
 import { ensureAdmin } from './bootstrap.ts';
 import { VERSION, type ServeConfig } from './config.ts';
 import { startListener } from './hub/listener.ts';
+import { createAgentHub } from './hub/agents.ts';
+import { agentConnectionCap } from './hub/limits.ts';
+import { createPresence } from './fleet/index.ts';
+import { MAX_MESSAGE_BYTES } from './shared/protocol.ts';
 import { openRegistry, type Registry } from './registry/index.ts';
 import type { Logger } from './shared/log.ts';
 import { createMetrics } from './shared/metrics.ts';
@@ -30,6 +34,8 @@ export interface ApplianceOptions {
   staticFiles?: StaticFiles;
   /** Login throttling, shortened by tests. */
   throttle?: { perUser: number; perAddress: number; windowMs: number };
+  /** Overrides the agent connection cap derived from the open-files limit. */
+  maxAgentConnections?: number;
 }
 
 export async function startAppliance(config: ServeConfig, options: ApplianceOptions): Promise<Appliance> {
@@ -45,7 +51,17 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
   try {
     const generatedAdminPassword = await ensureAdmin(registry, config.adminPassword);
     const metrics = createMetrics();
-    const hub = { healthy: () => true, agentsConnected: () => 0 };
+    const settings = registry.settings.get();
+    const agents = createAgentHub({
+      fleet: createPresence({ registry, log, currentAgent: () => undefined }),
+      log,
+      maxConnections: options.maxAgentConnections ?? agentConnectionCap(),
+      admission: { ratePerSecond: settings.agent_admission_per_second, burst: settings.agent_admission_per_second },
+      heartbeatSeconds: 30,
+      idleTimeoutSeconds: 96,
+      maxPayloadBytes: 2 * MAX_MESSAGE_BYTES,
+    });
+    const hub = { healthy: () => true, agentsConnected: () => agents.connectedCount() };
     let publicUrl = config.publicUrl ?? '';
     const api = createApi({
       registry,
@@ -58,6 +74,7 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
         return publicUrl;
       },
       hub,
+      agentArtifact: () => undefined,
       staticFiles: options.staticFiles ?? staticFromFolder(),
       throttle: options.throttle,
     });
@@ -67,7 +84,7 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
       tls,
       fetch: (request, env) => api.fetch(request, env),
       maxBodyBytes,
-      wsRoutes: [],
+      wsRoutes: [agents.route],
       log,
     });
     const scheme = tls ? 'https' : 'http';
@@ -82,6 +99,7 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
       tls,
       generatedAdminPassword,
       async close() {
+        agents.closeAll();
         await listener.close();
         await registry.close();
       },

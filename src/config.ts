@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import * as v from 'valibot';
 
-export const VERSION = '0.1.0';
+export { VERSION } from './shared/version.ts';
 
 const portSchema = v.pipe(
   v.string(),

@@ -17,10 +17,22 @@ import { createRoleRoutes } from './routes/roles.ts';
 import { createSettingsRoutes } from './routes/settings.ts';
 import { createJumpClientRoutes } from './routes/jump-clients.ts';
 import { createReportingRoutes } from './routes/reporting.ts';
+import { createInstallerRoutes } from './routes/installers.ts';
+import { createAgentEndpointRoutes } from './routes/agent-endpoints.ts';
 import { createStatusRoutes, type HubStatus } from './routes/status.ts';
 import { createStaticRoutes, type StaticFiles } from './routes/static.ts';
 
 export type { HubStatus } from './routes/status.ts';
+
+/** The built Jump Client program for one platform. */
+export interface AgentArtifact {
+  version: string;
+  platform: 'linux-64';
+  /** Path of the self-contained agent executable. */
+  file: string;
+  sha256: string;
+  size: number;
+}
 export type { StaticFile, StaticFiles } from './routes/static.ts';
 
 export interface ApiDeps {
@@ -33,6 +45,8 @@ export interface ApiDeps {
   secureCookies: boolean;
   publicUrl: string;
   hub: HubStatus;
+  /** The Jump Client program installers carry and agents update to; undefined until built. */
+  agentArtifact: () => AgentArtifact | undefined;
   staticFiles: StaticFiles;
   now?: () => number;
   /** Login throttling; tests shorten the window. */
@@ -83,6 +97,9 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
   app.use('/oauth2/*', authenticate(auth));
   app.route('/', createAuthRoutes(auth));
   app.route('/', createStatusRoutes(deps));
+  // Agent-facing endpoints (enrolment, update download) and the public installer download link:
+  // authenticated by installer key, agent credentials or the installer id, not by a login.
+  app.route('/', createAgentEndpointRoutes(deps));
 
   app.use('/api/config/*', requireAuth);
   app.use('/api/reporting/*', requireAuth);
@@ -91,6 +108,7 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
   app.route('/api/config/v1', createGroupRoutes(deps));
   app.route('/api/config/v1', createRoleRoutes(deps));
   app.route('/api/config/v1', createSettingsRoutes(deps));
+  app.route('/api/config/v1', createInstallerRoutes(deps));
   app.route('/api/config/v1', createJumpClientRoutes(deps));
   app.route('/api/reporting/v1', createReportingRoutes(deps));
   app.route('/', createStaticRoutes(deps.staticFiles));

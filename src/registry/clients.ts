@@ -64,8 +64,30 @@ export interface JumpClient {
   updated_at: number;
 }
 
-export type JumpClients = Table<JumpClient>;
+/** What is kept of a removed Jump Client: enough to recognise its agent and tell it to uninstall. */
+export interface RevokedClient {
+  id: number;
+  secret_hash: string;
+  revoked_at: number;
+}
 
+export interface JumpClients extends Table<JumpClient> {
+  /** The tombstone of a removed client, if any. */
+  revoked(id: number): RevokedClient | undefined;
+}
+
+/** Removing a row revokes its identity: a tombstone records the secret hash. */
 export function createJumpClients(db: RootDatabase): JumpClients {
-  return createTable<JumpClient>(db, 'client', K.client);
+  const table = createTable<JumpClient>(db, 'client', K.client);
+  return {
+    ...table,
+    remove(id) {
+      const row = table.get(id);
+      if (!row) return false;
+      const tombstone: RevokedClient = { id, secret_hash: row.secret_hash, revoked_at: Date.now() };
+      db.put(K.revokedClient(id), tombstone);
+      return table.remove(id);
+    },
+    revoked: (id) => db.get(K.revokedClient(id)) as RevokedClient | undefined,
+  };
 }

@@ -24,6 +24,8 @@ export const K = {
   memberByUser: (userId: number, groupId: number): Key => ['idx:member-user', userId, groupId],
 
   client: (id: number): Key => ['client', id],
+  /** Tombstone of a removed Jump Client, so its agent is told to uninstall rather than just refused. */
+  revokedClient: (id: number): Key => ['revoked-client', id],
   installer: (installerId: string): Key => ['installer', installerId],
   token: (tokenHash: string): Key => ['token', tokenHash],
   session: (id: string): Key => ['session', id],

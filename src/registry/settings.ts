@@ -12,6 +12,8 @@ export interface Settings {
   statistics_interval_seconds: number;
   audit_retention_days: number;
   login_session_minutes: number;
+  /** Agent connections admitted per second after a restart (applies at the next start). */
+  agent_admission_per_second: number;
 }
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
@@ -24,6 +26,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   statistics_interval_seconds: 300,
   audit_retention_days: 90,
   login_session_minutes: 480,
+  agent_admission_per_second: 2000,
 });
 
 export interface SettingsStore {

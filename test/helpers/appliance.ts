@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startAppliance, type Appliance } from '../../src/appliance.ts';
+import { startAppliance, type Appliance, type ApplianceOptions } from '../../src/appliance.ts';
 import type { ServeConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 
@@ -68,7 +68,10 @@ export function apiClient(url: string, token?: string): ApiClient {
   return client;
 }
 
-export async function startTestAppliance(overrides: Partial<ServeConfig> = {}): Promise<TestAppliance> {
+export async function startTestAppliance(
+  overrides: Partial<ServeConfig> = {},
+  options: Partial<ApplianceOptions> = {},
+): Promise<TestAppliance> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'jumpgate-test-'));
   const config: ServeConfig = {
     host: '127.0.0.1',
@@ -83,6 +86,7 @@ export async function startTestAppliance(overrides: Partial<ServeConfig> = {}): 
   const appliance = await startAppliance(config, {
     log: silentLogger,
     throttle: { perUser: 5, perAddress: 1000, windowMs: 60_000 },
+    ...options,
   });
   let stopped = false;
   return {

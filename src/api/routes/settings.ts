@@ -26,6 +26,7 @@ const SettingsPatch = v.strictObject({
   statistics_interval_seconds: int(10, 86_400),
   audit_retention_days: int(1, 3650),
   login_session_minutes: int(5, 43_200),
+  agent_admission_per_second: int(1, 100_000),
 });
 
 export function createSettingsRoutes(deps: ApiDeps): Hono<ApiEnv> {

@@ -1,0 +1,176 @@
+/**
+ * The agent protocol, defined once and used by the hub and the Jump Client alike.
+ *
+ * Transport: one WebSocket per Jump Client at `AGENT_PATH`, authenticated at the upgrade with
+ * `Authorization: Bearer <client id>.<secret>`. Control messages are JSON text frames, one
+ * valibot schema per message, told apart by `type`. The first message of the agent is `hello`;
+ * anything before it, anything malformed and anything oversized closes the socket with a code from
+ * `CLOSE`. Binary frames are reserved for session data (channels).
+ */
+import * as v from 'valibot';
+
+export const PROTOCOL_VERSION = 1;
+export const AGENT_PATH = '/agent/v1/connect';
+export const ENROLL_PATH = '/agent/v1/enroll';
+export const UPDATE_PATH = '/agent/v1/update';
+/** The largest control message either side accepts. */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+/** WebSocket close codes, one table (4xxx: application codes). */
+export const CLOSE = {
+  normal: 1000,
+  goingAway: 1001,
+  tooLarge: 1009,
+  malformed: 4000,
+  unauthorized: 4001,
+  replaced: 4002,
+  revoked: 4003,
+  outOfOrder: 4005,
+  unsupportedVersion: 4006,
+  idle: 4007,
+  tryLater: 4008,
+  shuttingDown: 4009,
+  uninstalled: 4010,
+} as const;
+export type CloseCode = (typeof CLOSE)[keyof typeof CLOSE];
+
+/** Close codes after which the agent must not reconnect with the same identity. */
+export const FINAL_CLOSE_CODES: readonly number[] = [CLOSE.unauthorized, CLOSE.revoked, CLOSE.uninstalled];
+
+const text = (max: number) => v.pipe(v.string(), v.maxLength(max));
+const count = v.pipe(v.number(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
+
+export const InstallModeSchema = v.picklist(['service', 'user']);
+
+/** SPEC A3: what a Jump Client reports about its machine. */
+export const StatisticsSchema = v.strictObject({
+  hostname: text(255),
+  fqdn: text(255),
+  operating_system: text(128),
+  os_version: text(128),
+  arch: text(32),
+  kernel: text(128),
+  console_user: text(128),
+  private_ips: v.pipe(v.array(text(64)), v.maxLength(64)),
+  uptime_seconds: count,
+  cpu_load: v.pipe(v.array(v.pipe(v.number(), v.minValue(0))), v.maxLength(3)),
+  memory_total_bytes: count,
+  memory_free_bytes: count,
+  disk_total_bytes: count,
+  disk_free_bytes: count,
+  agent_version: text(32),
+  install_mode: InstallModeSchema,
+});
+export type Statistics = v.InferOutput<typeof StatisticsSchema>;
+
+// --- agent → hub -------------------------------------------------------------------------------
+
+export const HelloMessage = v.strictObject({
+  type: v.literal('hello'),
+  protocol: v.pipe(v.number(), v.integer()),
+  agent_version: text(32),
+  disabled: v.boolean(),
+  statistics: StatisticsSchema,
+});
+
+export const StatsMessage = v.strictObject({ type: v.literal('stats'), statistics: StatisticsSchema });
+export const HeartbeatMessage = v.strictObject({ type: v.literal('heartbeat') });
+/** The person at the machine disabled or enabled the client. */
+export const StateMessage = v.strictObject({ type: v.literal('state'), disabled: v.boolean() });
+/** The client is being uninstalled on the machine. */
+export const UninstallingMessage = v.strictObject({ type: v.literal('uninstalling') });
+
+export const AgentMessage = v.variant('type', [HelloMessage, StatsMessage, HeartbeatMessage, StateMessage, UninstallingMessage]);
+export type AgentMessage = v.InferOutput<typeof AgentMessage>;
+
+// --- hub → agent -------------------------------------------------------------------------------
+
+export const UpdateOffer = v.strictObject({
+  version: text(32),
+  sha256: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)),
+  size: count,
+  path: text(256),
+});
+export type UpdateOffer = v.InferOutput<typeof UpdateOffer>;
+
+export const WelcomeMessage = v.strictObject({
+  type: v.literal('welcome'),
+  protocol: v.pipe(v.number(), v.integer()),
+  client_id: v.pipe(v.number(), v.integer()),
+  statistics_interval_seconds: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  heartbeat_seconds: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  /** Give up and uninstall after this long without reaching the appliance (minutes). */
+  max_offline_minutes: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  update: v.nullable(UpdateOffer),
+});
+
+export const UpdateMessage = v.strictObject({ type: v.literal('update'), update: UpdateOffer });
+/** The Jump Client was removed in the console: uninstall yourself. */
+export const UninstallMessage = v.strictObject({ type: v.literal('uninstall'), reason: text(256) });
+export const SettingsMessage = v.strictObject({
+  type: v.literal('settings'),
+  statistics_interval_seconds: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  max_offline_minutes: v.pipe(v.number(), v.integer(), v.minValue(1)),
+});
+
+export const HubMessage = v.variant('type', [WelcomeMessage, UpdateMessage, UninstallMessage, SettingsMessage]);
+export type HubMessage = v.InferOutput<typeof HubMessage>;
+
+// --- enrolment (HTTP, before the WebSocket) ------------------------------------------------------
+
+export const EnrollRequest = v.strictObject({
+  installer_key: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
+  /** Stable for one install directory on one machine: a reinstall there is the same client. */
+  install_fingerprint: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)),
+  /** Present when this directory already holds an identity (restart after a reinstall). */
+  previous_client_id: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+  overrides: v.strictObject({
+    jump_group: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(255))),
+    name: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))),
+    tag: v.optional(v.pipe(v.string(), v.maxLength(64))),
+    comments: v.optional(v.pipe(v.string(), v.maxLength(1024))),
+    max_offline_minutes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(525_600))),
+  }),
+  statistics: StatisticsSchema,
+});
+export type EnrollRequest = v.InferOutput<typeof EnrollRequest>;
+
+export const EnrollResponse = v.strictObject({
+  client_id: v.pipe(v.number(), v.integer()),
+  secret: v.pipe(v.string(), v.minLength(32), v.maxLength(128)),
+});
+export type EnrollResponse = v.InferOutput<typeof EnrollResponse>;
+
+// --- decoding ----------------------------------------------------------------------------------
+
+export type Decoded<T> = { ok: true; message: T } | { ok: false; code: CloseCode; reason: string };
+
+function decode<T>(schema: v.GenericSchema<unknown, T>, data: string | ArrayBuffer | Uint8Array): Decoded<T> {
+  const size = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+  if (size > MAX_MESSAGE_BYTES) return { ok: false, code: CLOSE.tooLarge, reason: 'message too large' };
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof data === 'string' ? data : Buffer.from(data as ArrayBuffer).toString('utf8'));
+  } catch {
+    return { ok: false, code: CLOSE.malformed, reason: 'not JSON' };
+  }
+  const result = v.safeParse(schema, json);
+  if (!result.success) {
+    const issue = result.issues[0];
+    return { ok: false, code: CLOSE.malformed, reason: `${v.getDotPath(issue) ?? 'message'}: ${issue.message}`.slice(0, 120) };
+  }
+  return { ok: true, message: result.output };
+}
+
+export const decodeAgentMessage = (data: string | ArrayBuffer | Uint8Array) => decode(AgentMessage, data);
+export const decodeHubMessage = (data: string | ArrayBuffer | Uint8Array) => decode(HubMessage, data);
+
+/** `Authorization` credentials of an enrolled client. */
+export function agentCredentials(clientId: number, secret: string): string {
+  return `Bearer ${clientId}.${secret}`;
+}
+
+export function parseAgentCredentials(header: string): { clientId: number; secret: string } | undefined {
+  const m = /^Bearer (\d{1,15})\.([A-Za-z0-9_-]{32,128})$/.exec(header);
+  return m ? { clientId: Number(m[1]), secret: m[2] } : undefined;
+}
