@@ -10,7 +10,11 @@ import { startListener } from './hub/listener.ts';
 import { createAgentHub } from './hub/agents.ts';
 import { agentConnectionCap } from './hub/limits.ts';
 import { createPresence } from './fleet/index.ts';
-import { MAX_MESSAGE_BYTES } from './shared/protocol.ts';
+import { MAX_MESSAGE_BYTES, type HubMessage } from './shared/protocol.ts';
+import { createSessionRoutes as createSessionSockets } from './hub/sessions.ts';
+import { createSessionManager, createSpawnLimiter } from './sessions/index.ts';
+import { isAdmin, principalName } from './access/index.ts';
+import { rawToken, resolveToken } from './access/credentials.ts';
 import { openRegistry, type Registry } from './registry/index.ts';
 import type { Logger } from './shared/log.ts';
 import { createMetrics } from './shared/metrics.ts';
@@ -52,8 +56,16 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
     const generatedAdminPassword = await ensureAdmin(registry, config.adminPassword);
     const metrics = createMetrics();
     const settings = registry.settings.get();
+    const fleet = createPresence({ registry, log, currentAgent: () => undefined });
+    const limiter = createSpawnLimiter({
+      max: () => registry.settings.get().max_concurrent_spawns,
+      timeoutMs: () => registry.settings.get().spawn_timeout_seconds * 1000,
+    });
+    const agentLink = { isConnected: (id: number) => agents.isConnected(id), send: (id: number, m: HubMessage) => agents.send(id, m) };
+    const sessions = createSessionManager({ registry, agents: agentLink, limiter, log, dataDir: config.dataDir });
     const agents = createAgentHub({
-      fleet: createPresence({ registry, log, currentAgent: () => undefined }),
+      fleet,
+      sessionEvents: { refused: sessions.sessionRefused, agentGone: sessions.agentGone },
       log,
       maxConnections: options.maxAgentConnections ?? agentConnectionCap(),
       admission: { ratePerSecond: settings.agent_admission_per_second, burst: settings.agent_admission_per_second },
@@ -62,6 +74,23 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
       maxPayloadBytes: 2 * MAX_MESSAGE_BYTES,
     });
     const hub = { healthy: () => true, agentsConnected: () => agents.connectedCount() };
+    metrics.gauge('jumpgate_spawns_in_flight', 'Jump spawns in progress.', () => limiter.stats().inFlight);
+    metrics.gauge('jumpgate_spawns_in_flight_max', 'Most Jump spawns in progress at once since start.', () => limiter.stats().maxInFlight);
+    metrics.gauge('jumpgate_spawns_refused_busy_total', 'Jumps refused because the spawn cap was full.', () => limiter.stats().refusedBusy, 'counter');
+    metrics.gauge('jumpgate_sessions_live', 'Live sessions.', () => sessions.liveCount());
+    const sessionSockets = createSessionSockets({
+      sessions,
+      fleet,
+      log,
+      authenticate(authorization, cookie) {
+        const sent = rawToken(authorization || undefined, cookie || undefined);
+        const resolved = sent && resolveToken(registry, sent.raw, Date.now());
+        if (!sent || !resolved) return undefined;
+        const p = resolved.principal;
+        const owner = { kind: p.kind, id: p.kind === 'user' ? p.user.id : p.account.id, name: principalName(p), isAdmin: isAdmin(p) };
+        return { owner, via: sent.via };
+      },
+    });
     let publicUrl = config.publicUrl ?? '';
     const api = createApi({
       registry,
@@ -74,6 +103,7 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
         return publicUrl;
       },
       hub,
+      sessions,
       agentArtifact: () => undefined,
       staticFiles: options.staticFiles ?? staticFromFolder(),
       throttle: options.throttle,
@@ -84,7 +114,7 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
       tls,
       fetch: (request, env) => api.fetch(request, env),
       maxBodyBytes,
-      wsRoutes: [agents.route],
+      wsRoutes: [agents.route, ...sessionSockets],
       log,
     });
     const scheme = tls ? 'https' : 'http';
@@ -99,6 +129,7 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
       tls,
       generatedAdminPassword,
       async close() {
+        sessions.endAll('the appliance is shutting down');
         agents.closeAll();
         await listener.close();
         await registry.close();

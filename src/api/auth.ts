@@ -3,9 +3,10 @@
  * OAuth2 client credentials for API accounts, and the CSRF check for cookie-authenticated changes.
  */
 import { Hono, type MiddlewareHandler } from 'hono';
-import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
+import { setCookie, deleteCookie } from 'hono/cookie';
 import * as v from 'valibot';
-import { isEnabled, type Principal } from '../access/index.ts';
+import type { Principal } from '../access/index.ts';
+import { rawToken, resolveToken, SESSION_COOKIE } from '../access/credentials.ts';
 import type { Registry, Token } from '../registry/index.ts';
 import { AppError } from '../shared/errors.ts';
 import { randomToken, safeEqual, sha256Hex } from '../shared/ids.ts';
@@ -15,7 +16,7 @@ import { createThrottle, type Throttle } from './throttle.ts';
 import { readJson } from './validate.ts';
 import { publicUser } from './views.ts';
 
-export const SESSION_COOKIE = 'jumpgate_session';
+export { SESSION_COOKIE };
 export const CSRF_HEADER = 'x-csrf-token';
 const OAUTH_TOKEN_SECONDS = 3600;
 
@@ -25,6 +26,8 @@ export interface AuthOptions {
   now?: () => number;
   /** Failed logins allowed per username and per address within the window. */
   throttle?: { perUser: number; perAddress: number; windowMs: number };
+  /** Called after a logout, to end what the principal had open (sessions). */
+  onLogout?: (principal: Principal) => void;
 }
 
 const LoginBody = v.strictObject({
@@ -32,30 +35,15 @@ const LoginBody = v.strictObject({
   password: v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLength(1024, 'must be at most 1024 characters')),
 });
 
-function principalFor(registry: Registry, token: Token): Principal | undefined {
-  if (token.principal.kind === 'user') {
-    const user = registry.users.get(token.principal.id);
-    return user && { kind: 'user', user };
-  }
-  const account = registry.apiAccounts.get(token.principal.id);
-  return account && { kind: 'api', account };
-}
-
 /** Resolves the caller from a bearer token or the session cookie; enforces CSRF on cookie changes. */
 export function authenticate(options: AuthOptions): MiddlewareHandler<ApiEnv> {
   const now = options.now ?? Date.now;
   return async (c, next) => {
-    const header = c.req.header('authorization');
-    const bearer = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
-    const raw = bearer ?? getCookie(c, SESSION_COOKIE);
     c.set('auth', undefined);
-    if (raw) {
-      const hash = sha256Hex(raw);
-      const token = options.registry.tokens.get(hash);
-      const principal = token && token.expires_at > now() ? principalFor(options.registry, token) : undefined;
-      if (token && principal && isEnabled(principal)) {
-        c.set('auth', { principal, via: bearer ? 'bearer' : 'cookie', tokenHash: hash, csrf: token.csrf });
-      }
+    const sent = rawToken(c.req.header('authorization'), c.req.header('cookie'));
+    const resolved = sent && resolveToken(options.registry, sent.raw, now());
+    if (sent && resolved) {
+      c.set('auth', { principal: resolved.principal, via: sent.via, tokenHash: resolved.tokenHash, csrf: resolved.token.csrf });
     }
     const auth = c.get('auth');
     if (auth?.via === 'cookie' && !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method)) {
@@ -146,7 +134,10 @@ export function createAuthRoutes(options: AuthOptions): Hono<ApiEnv> {
 
   app.post('/api/auth/logout', async (c) => {
     const auth = c.get('auth');
-    if (auth) await registry.write(() => registry.tokens.remove(auth.tokenHash));
+    if (auth) {
+      await registry.write(() => registry.tokens.remove(auth.tokenHash));
+      options.onLogout?.(auth.principal);
+    }
     deleteCookie(c, SESSION_COOKIE, { path: '/', secure: options.secureCookies, sameSite: 'Strict', httpOnly: true });
     return c.body(null, 204);
   });

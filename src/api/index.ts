@@ -4,6 +4,7 @@
  */
 import { Hono } from 'hono';
 import type { Registry } from '../registry/index.ts';
+import type { SessionManager } from '../sessions/index.ts';
 import { AppError } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Metrics } from '../shared/metrics.ts';
@@ -19,6 +20,8 @@ import { createJumpClientRoutes } from './routes/jump-clients.ts';
 import { createReportingRoutes } from './routes/reporting.ts';
 import { createInstallerRoutes } from './routes/installers.ts';
 import { createAgentEndpointRoutes } from './routes/agent-endpoints.ts';
+import { createSessionRoutes, MAX_UPLOAD_BYTES, ownerOf } from './routes/sessions.ts';
+import type { Principal } from '../access/index.ts';
 import { createStatusRoutes, type HubStatus } from './routes/status.ts';
 import { createStaticRoutes, type StaticFiles } from './routes/static.ts';
 
@@ -45,6 +48,7 @@ export interface ApiDeps {
   secureCookies: boolean;
   publicUrl: string;
   hub: HubStatus;
+  sessions: SessionManager;
   /** The Jump Client program installers carry and agents update to; undefined until built. */
   agentArtifact: () => AgentArtifact | undefined;
   staticFiles: StaticFiles;
@@ -54,7 +58,8 @@ export interface ApiDeps {
 }
 
 /** The largest request body the API accepts on a route (the listener enforces it with 413). */
-export function maxBodyBytes(_method: string, _path: string): number {
+export function maxBodyBytes(method: string, path: string): number {
+  if (method === 'PUT' && /^\/api\/session\/v1\/[0-9a-f]{32}\/files$/.test(path)) return MAX_UPLOAD_BYTES;
   return 1024 * 1024;
 }
 
@@ -92,7 +97,13 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
 
   app.notFound((c) => c.json(new AppError('not_found').toJSON(), 404));
 
-  const auth = { registry: deps.registry, secureCookies: deps.secureCookies, now: deps.now, throttle: deps.throttle };
+  const auth = {
+    registry: deps.registry,
+    secureCookies: deps.secureCookies,
+    now: deps.now,
+    throttle: deps.throttle,
+    onLogout: (p: Principal) => deps.sessions.endAllOf(ownerOf(p), 'the technician logged out'),
+  };
   app.use('/api/*', authenticate(auth));
   app.use('/oauth2/*', authenticate(auth));
   app.route('/', createAuthRoutes(auth));
@@ -110,6 +121,7 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
   app.route('/api/config/v1', createSettingsRoutes(deps));
   app.route('/api/config/v1', createInstallerRoutes(deps));
   app.route('/api/config/v1', createJumpClientRoutes(deps));
+  app.route('/', createSessionRoutes(deps));
   app.route('/api/reporting/v1', createReportingRoutes(deps));
   app.route('/', createStaticRoutes(deps.staticFiles));
   return app;

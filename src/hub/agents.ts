@@ -20,6 +20,11 @@ export interface AgentHubOptions {
   /** Agents silent for this long are dropped (uWS rounds to multiples of 4 s). */
   idleTimeoutSeconds: number;
   maxPayloadBytes: number;
+  /** Session bookkeeping told about refusals and lost agents. */
+  sessionEvents?: {
+    refused(clientId: number, sessionId: string, reason: string, message: string): void;
+    agentGone(clientId: number): void;
+  };
 }
 
 interface AgentData {
@@ -107,6 +112,8 @@ export function createAgentHub(options: AgentHubOptions): AgentHub {
       case 'uninstalling':
         data.closeReason = 'uninstalled on the machine';
         return fleet.uninstalling(data.clientId);
+      case 'session_refused':
+        return options.sessionEvents?.refused(data.clientId, message.session_id, message.reason, message.message);
     }
   };
 
@@ -156,6 +163,7 @@ export function createAgentHub(options: AgentHubOptions): AgentHub {
         data.closing = true;
         if (sockets.get(data.clientId) !== ws) return; // replaced: the newer socket owns presence
         sockets.delete(data.clientId);
+        options.sessionEvents?.agentGone(data.clientId);
         const reason = data.closeReason ?? CLOSE_REASONS[code] ?? `closed (${code})`;
         fleet.disconnected(data.clientId, reason).catch((err: unknown) => {
           log.error('presence update failed', { module: 'hub', agentId: data.clientId, err });

@@ -40,9 +40,10 @@ export const realClock: Clock = {
   },
 };
 
-export function createSpawnLimiter(options: { max: number; timeoutMs: () => number; clock?: Clock }): SpawnLimiter {
+export function createSpawnLimiter(options: { max: number | (() => number); timeoutMs: () => number; clock?: Clock }): SpawnLimiter {
   const clock = options.clock ?? realClock;
   let max = options.max;
+  const currentMax = (): number => (typeof max === 'function' ? max() : max);
   let inFlight = 0;
   let nextId = 1;
   const s: LimiterStats = {
@@ -56,7 +57,7 @@ export function createSpawnLimiter(options: { max: number; timeoutMs: () => numb
 
   return {
     tryAcquire() {
-      if (inFlight >= max) {
+      if (inFlight >= currentMax()) {
         s.refusedBusy++;
         const typical = recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : 1000;
         return { busy: true, retryAfterSeconds: Math.max(1, Math.ceil(typical / 1000)) };

@@ -11,7 +11,7 @@ interface Series {
 
 export interface Metrics {
   counter(name: string, help: string): (labels?: Labels, by?: number) => void;
-  gauge(name: string, help: string, collect: () => number | { labels: Labels; value: number }[]): void;
+  gauge(name: string, help: string, collect: () => number | { labels: Labels; value: number }[], type?: 'gauge' | 'counter'): void;
   render(): string;
 }
 
@@ -35,8 +35,8 @@ export function createMetrics(): Metrics {
         else s.values.set(key, { labels, value: by });
       };
     },
-    gauge(name, help, collect) {
-      series.set(name, { help, type: 'gauge', values: new Map(), collect });
+    gauge(name, help, collect, type = 'gauge') {
+      series.set(name, { help, type, values: new Map(), collect });
     },
     render() {
       const lines: string[] = [];

@@ -80,7 +80,22 @@ export const StateMessage = v.strictObject({ type: v.literal('state'), disabled:
 /** The client is being uninstalled on the machine. */
 export const UninstallingMessage = v.strictObject({ type: v.literal('uninstalling') });
 
-export const AgentMessage = v.variant('type', [HelloMessage, StatsMessage, HeartbeatMessage, StateMessage, UninstallingMessage]);
+/** The agent could not start a requested session (on the control socket). */
+export const SessionRefusedMessage = v.strictObject({
+  type: v.literal('session_refused'),
+  session_id: v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/)),
+  reason: v.picklist(['disabled', 'spawn_failed', 'busy']),
+  message: text(512),
+});
+
+export const AgentMessage = v.variant('type', [
+  HelloMessage,
+  StatsMessage,
+  HeartbeatMessage,
+  StateMessage,
+  UninstallingMessage,
+  SessionRefusedMessage,
+]);
 export type AgentMessage = v.InferOutput<typeof AgentMessage>;
 
 // --- hub → agent -------------------------------------------------------------------------------
@@ -113,8 +128,120 @@ export const SettingsMessage = v.strictObject({
   max_offline_minutes: v.pipe(v.number(), v.integer(), v.minValue(1)),
 });
 
-export const HubMessage = v.variant('type', [WelcomeMessage, UpdateMessage, UninstallMessage, SettingsMessage]);
+/**
+ * Start a session: the agent opens a second WebSocket at `SESSION_PATH` with its credentials and
+ * `x-jumpgate-session: <session_id>.<token>`, starts the shell, and sends `ready` there.
+ */
+export const SessionOpenMessage = v.strictObject({
+  type: v.literal('session_open'),
+  session_id: v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/)),
+  token: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{32,64}$/)),
+  cols: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)),
+  rows: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)),
+});
+
+export const HubMessage = v.variant('type', [WelcomeMessage, UpdateMessage, UninstallMessage, SettingsMessage, SessionOpenMessage]);
 export type HubMessage = v.InferOutput<typeof HubMessage>;
+
+// --- session sockets -----------------------------------------------------------------------------
+// One WebSocket per session, opened by the agent on demand. Binary frames are `[channel][bytes]`:
+// channel 0 is the terminal, channels 1..255 are file transfers. Every data direction is
+// credit-based: a sender may have at most `CHANNEL_WINDOW` bytes a channel not yet acknowledged
+// by a `credit` message, so a fast producer (`cat` of a large file) never fills memory and a slow
+// consumer (a technician's browser) slows the shell instead of the appliance.
+
+export const SESSION_PATH = '/agent/v1/session';
+export const SESSION_HEADER = 'x-jumpgate-session';
+export const CHANNEL_WINDOW = 1024 * 1024;
+export const TERMINAL_CHANNEL = 0;
+/** The largest binary frame either side sends on a session socket (channel byte included). */
+export const MAX_DATA_FRAME = 64 * 1024 + 1;
+
+const channel = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(255));
+const fileChannel = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(255));
+const remotePath = v.pipe(v.string(), v.minLength(1), v.maxLength(4096));
+const fileErrorCode = v.picklist(['not_found', 'forbidden', 'not_a_file', 'is_directory', 'exists', 'io_error']);
+
+export const DirectoryEntry = v.strictObject({
+  name: text(1024),
+  kind: v.picklist(['file', 'directory', 'symlink', 'other']),
+  size: count,
+  mode: count,
+  mtime: count,
+});
+
+export const SystemInfo = v.strictObject({
+  os: v.strictObject({ name: text(128), version: text(128), kernel: text(128), arch: text(32), hostname: text(255) }),
+  uptime_seconds: count,
+  cpu: v.strictObject({ model: text(256), cores: count, load: v.pipe(v.array(v.number()), v.maxLength(3)) }),
+  memory: v.strictObject({ total_bytes: count, free_bytes: count, available_bytes: count }),
+  disks: v.pipe(
+    v.array(v.strictObject({ mount: text(1024), filesystem: text(256), total_bytes: count, free_bytes: count })),
+    v.maxLength(256),
+  ),
+  network: v.pipe(
+    v.array(v.strictObject({ name: text(64), addresses: v.pipe(v.array(text(64)), v.maxLength(64)), mac: text(32) })),
+    v.maxLength(256),
+  ),
+  users: v.pipe(v.array(v.strictObject({ name: text(128), terminal: text(64), since: text(64) })), v.maxLength(256)),
+  processes: v.pipe(
+    v.array(
+      v.strictObject({ pid: count, user: text(64), cpu_percent: v.number(), memory_bytes: count, command: text(512) }),
+    ),
+    v.maxLength(50),
+  ),
+});
+export type SystemInfo = v.InferOutput<typeof SystemInfo>;
+
+/** Agent → hub on a session socket. */
+export const SessionAgentMessage = v.variant('type', [
+  v.strictObject({ type: v.literal('ready'), shell: text(256), pid: count }),
+  v.strictObject({ type: v.literal('spawn_error'), message: text(512) }),
+  v.strictObject({ type: v.literal('exit'), code: v.nullable(v.number()), signal: v.nullable(text(32)) }),
+  v.strictObject({ type: v.literal('credit'), channel, bytes: count }),
+  v.strictObject({ type: v.literal('file_meta'), channel: fileChannel, size: count, mode: count, mtime: count }),
+  v.strictObject({
+    type: v.literal('dir_listing'),
+    channel: fileChannel,
+    path: remotePath,
+    entries: v.pipe(v.array(DirectoryEntry), v.maxLength(5000)),
+    truncated: v.boolean(),
+  }),
+  v.strictObject({ type: v.literal('file_error'), channel: fileChannel, code: fileErrorCode, message: text(512) }),
+  v.strictObject({ type: v.literal('file_end'), channel: fileChannel }),
+  v.strictObject({ type: v.literal('upload_ready'), channel: fileChannel }),
+  v.strictObject({ type: v.literal('upload_done'), channel: fileChannel, bytes: count }),
+  v.strictObject({ type: v.literal('sysinfo'), request_id: count, info: SystemInfo }),
+]);
+export type SessionAgentMessage = v.InferOutput<typeof SessionAgentMessage>;
+
+/** Hub → agent on a session socket. */
+export const SessionHubMessage = v.variant('type', [
+  v.strictObject({
+    type: v.literal('resize'),
+    cols: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)),
+    rows: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)),
+  }),
+  v.strictObject({ type: v.literal('credit'), channel, bytes: count }),
+  v.strictObject({ type: v.literal('file_get'), channel: fileChannel, path: remotePath }),
+  v.strictObject({ type: v.literal('file_put'), channel: fileChannel, path: remotePath }),
+  v.strictObject({ type: v.literal('file_put_end'), channel: fileChannel }),
+  v.strictObject({ type: v.literal('file_cancel'), channel: fileChannel }),
+  v.strictObject({ type: v.literal('sysinfo_get'), request_id: count }),
+  v.strictObject({ type: v.literal('end') }),
+]);
+export type SessionHubMessage = v.InferOutput<typeof SessionHubMessage>;
+
+export const decodeSessionAgentMessage = (data: string | ArrayBuffer | Uint8Array) => decode(SessionAgentMessage, data);
+export const decodeSessionHubMessage = (data: string | ArrayBuffer | Uint8Array) => decode(SessionHubMessage, data);
+
+/** A binary data frame: the channel byte, then the payload. */
+export function dataFrame(channelId: number, payload: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(payload.byteLength + 1);
+  frame[0] = channelId;
+  frame.set(payload, 1);
+  return frame;
+}
 
 // --- enrolment (HTTP, before the WebSocket) ------------------------------------------------------
 

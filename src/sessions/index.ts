@@ -1,0 +1,7 @@
+/** Sessions: the spawn cap, the Jump, the live relays and their records. */
+export { createSpawnLimiter, realClock, type SpawnLimiter, type Clock, type LimiterStats } from './limiter.ts';
+export { createSessionManager, type SessionManager, type AgentSessionHandlers } from './manager.ts';
+export { mayReach, type AgentLink, type SessionOwner, type SocketPort } from './ports.ts';
+export type { Session } from './session.ts';
+export type { DownloadResult } from './transfers.ts';
+export { decodeTerminalControl, type TerminalControl } from './terminal-protocol.ts';

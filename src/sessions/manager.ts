@@ -1,0 +1,210 @@
+/**
+ * Sessions: the Jump itself (checks, the spawn cap, waiting for the agent), the live sessions by
+ * id, who may reach them, and their records. The hub hands in sockets through `ports.ts`; the API
+ * calls `jump`, `find` and `end`. Nothing here imports the hub or the API.
+ */
+import { join } from 'node:path';
+import type { JumpClient, Registry, SessionRecord } from '../registry/index.ts';
+import { AppError } from '../shared/errors.ts';
+import { randomHexId, randomToken, safeEqual } from '../shared/ids.ts';
+import type { Logger } from '../shared/log.ts';
+import type { SessionAgentMessage } from '../shared/protocol.ts';
+import type { SpawnLimiter, SpawnSlot } from './limiter.ts';
+import { mayReach, type AgentLink, type SessionOwner, type SocketPort } from './ports.ts';
+import { startRecording } from './recording.ts';
+import { Session } from './session.ts';
+
+export interface SessionManagerOptions {
+  registry: Registry;
+  agents: AgentLink;
+  limiter: SpawnLimiter;
+  log: Logger;
+  dataDir: string;
+  now?: () => number;
+}
+
+/** What the hub calls when an agent's session socket sends. */
+export interface AgentSessionHandlers {
+  message(m: SessionAgentMessage): void;
+  data(frame: Uint8Array): void;
+  closed(): void;
+}
+
+export interface SessionManager {
+  /** Starts a session on the client; resolves once the shell is ready there. */
+  jump(owner: SessionOwner, client: JumpClient, size?: { cols: number; rows: number }, signal?: AbortSignal): Promise<Session>;
+  /** The agent opened its session socket; undefined when the session or token is wrong. */
+  attachAgent(clientId: number, sessionId: string, token: string, port: SocketPort): AgentSessionHandlers | undefined;
+  /** A live session the caller may reach, or the catalog's not_found. */
+  find(sessionId: string, caller: SessionOwner): Session;
+  list(caller: SessionOwner): Session[];
+  end(sessionId: string, caller: SessionOwner, reason: string): void;
+  /** Ends every session of an owner (logout). */
+  endAllOf(owner: SessionOwner, reason: string): void;
+  /** The agent's control link closed or refused a session. */
+  agentGone(clientId: number): void;
+  sessionRefused(clientId: number, sessionId: string, reason: string, message: string): void;
+  endAll(reason: string): void;
+  recordingFile(sessionId: string): string;
+  liveCount(): number;
+}
+
+export function createSessionManager(options: SessionManagerOptions): SessionManager {
+  const { registry, agents, limiter, log } = options;
+  const now = options.now ?? Date.now;
+  const sessions = new Map<string, Session>();
+  const spawning = new Map<string, { slot: SpawnSlot; settle(err?: AppError): void }>();
+  const recordingFile = (id: string) => join(options.dataDir, 'recordings', `${id}.cast`);
+
+  const writeRecord = (s: Session, outcome: SessionRecord['outcome']): Promise<void> =>
+    registry.write(() => {
+      registry.sessions.put({
+        id: s.id,
+        jump_client_id: s.init.clientId,
+        jump_client_name: s.init.clientName,
+        user_id: s.init.owner.kind === 'user' ? s.init.owner.id : null,
+        username: s.init.owner.name,
+        started_at: s.init.startedAt,
+        ended_at: outcome === 'active' ? null : now(),
+        outcome,
+        end_reason: s.endReason,
+        bytes_to_client: s.bytesToClient,
+        bytes_from_client: s.bytesFromClient,
+      });
+    });
+
+  const events = {
+    ready(s: Session) {
+      spawning.get(s.id)?.settle();
+    },
+    spawnFailed(s: Session, err: AppError) {
+      spawning.get(s.id)?.settle(err);
+    },
+    ended(s: Session) {
+      sessions.delete(s.id);
+      spawning.get(s.id)?.settle(new AppError('active_not_connected'));
+      if (s.readyAt !== null) writeRecord(s, 'ended').catch((err: unknown) => log.error('session record failed', { module: 'sessions', sessionId: s.id, err }));
+    },
+  };
+
+  /** The catalog error for a client that cannot take a Jump now, if any. */
+  const unavailable = (c: JumpClient): AppError | undefined => {
+    if (c.status === 'uninstalled') return new AppError('jump_client_uninstalled');
+    if (c.status === 'disabled') return new AppError('jump_client_disabled');
+    if (c.status === 'updating' || c.needs_update) return new AppError('jump_client_updating');
+    if (!agents.isConnected(c.id)) {
+      return c.status === 'online' ? new AppError('active_not_connected') : new AppError('jump_client_offline');
+    }
+    return undefined;
+  };
+
+  return {
+    async jump(owner, client, size = { cols: 80, rows: 24 }, signal) {
+      const refusal = unavailable(client);
+      if (refusal) throw refusal;
+      const acquired = limiter.tryAcquire();
+      if ('busy' in acquired) {
+        throw new AppError('server_busy', {
+          headers: { 'Retry-After': String(acquired.retryAfterSeconds) },
+          details: { retry_after_seconds: acquired.retryAfterSeconds },
+        });
+      }
+      const slot = acquired;
+      const id = randomHexId();
+      const token = randomToken(32);
+      const session = new Session(
+        { id, token, clientId: client.id, clientName: client.name, owner, cols: size.cols, rows: size.rows, startedAt: now() },
+        events,
+        startRecording({ file: recordingFile(id), cols: size.cols, rows: size.rows, title: `${client.name} — ${owner.name}` }),
+      );
+      sessions.set(id, session);
+      const result = new Promise<void>((resolve, reject) => {
+        const settle = (err?: AppError): void => {
+          if (!spawning.has(id)) return;
+          spawning.delete(id);
+          slot.release(err ? 'error' : 'ready');
+          if (err) reject(err);
+          else resolve();
+        };
+        spawning.set(id, { slot, settle });
+        slot.timedOut.then(() => settle(new AppError('session_spawn_timeout')));
+        signal?.addEventListener('abort', () => settle(new AppError('session_internal_error', { message: 'The request was aborted.' })), { once: true });
+      });
+      const sent = agents.send(client.id, { type: 'session_open', session_id: id, token, cols: size.cols, rows: size.rows });
+      if (!sent) spawning.get(id)?.settle(new AppError('active_not_connected'));
+      try {
+        await result;
+      } catch (err) {
+        session.end(`spawn failed: ${(err as AppError).code ?? 'error'}`);
+        sessions.delete(id);
+        await writeRecord(session, 'failed').catch((e: unknown) => log.error('session record failed', { module: 'sessions', sessionId: id, err: e }));
+        throw err;
+      }
+      await registry.write(() => {
+        const row = registry.clients.get(client.id);
+        if (row) registry.clients.put({ ...row, last_access_timestamp: now() });
+        registry.audit.record({
+          event_type: 'session_started',
+          item_type: 'jump_client',
+          item_id: String(client.id),
+          actor: { kind: owner.kind, id: owner.id, name: owner.name },
+          before: null,
+          after: { session_id: id, jump_group_type: client.jump_group_type, jump_group_id: client.jump_group_id },
+        });
+      });
+      await writeRecord(session, 'active');
+      return session;
+    },
+
+    attachAgent(clientId, sessionId, token, port) {
+      const s = sessions.get(sessionId);
+      if (!s || s.init.clientId !== clientId || !safeEqual(s.init.token, token) || s.phase !== 'spawning') return undefined;
+      s.attachAgent(port);
+      return {
+        message: (m) => s.onAgentMessage(m),
+        data: (frame) => s.onAgentData(frame),
+        closed: () => s.agentClosed(),
+      };
+    },
+
+    find(sessionId, caller) {
+      const s = sessions.get(sessionId);
+      if (!s || s.phase === 'ended' || !mayReach(s.init.owner, caller)) {
+        throw new AppError('not_found', { message: 'The session does not exist or has ended.' });
+      }
+      return s;
+    },
+
+    list: (caller) => [...sessions.values()].filter((s) => s.phase === 'active' && mayReach(s.init.owner, caller)),
+
+    end(sessionId, caller, reason) {
+      this.find(sessionId, caller).end(reason);
+    },
+
+    endAllOf(owner, reason) {
+      for (const s of [...sessions.values()]) {
+        if (s.init.owner.kind === owner.kind && s.init.owner.id === owner.id) s.end(reason);
+      }
+    },
+
+    agentGone(clientId) {
+      for (const s of [...sessions.values()]) {
+        if (s.init.clientId === clientId && s.phase === 'spawning') spawning.get(s.id)?.settle(new AppError('active_not_connected'));
+      }
+    },
+
+    sessionRefused(clientId, sessionId, reason, message) {
+      const s = sessions.get(sessionId);
+      if (!s || s.init.clientId !== clientId) return;
+      const err = reason === 'disabled' ? new AppError('jump_client_disabled') : new AppError('session_internal_error', { cause: new Error(message) });
+      spawning.get(sessionId)?.settle(err);
+    },
+
+    endAll(reason) {
+      for (const s of [...sessions.values()]) s.end(reason);
+    },
+
+    recordingFile,
+    liveCount: () => sessions.size,
+  };
+}
