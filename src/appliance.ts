@@ -10,6 +10,7 @@ import { startListener } from './hub/listener.ts';
 import { createAgentHub } from './hub/agents.ts';
 import { agentConnectionCap } from './hub/limits.ts';
 import { createPresence } from './fleet/index.ts';
+import { startMaintenance } from './maintenance/index.ts';
 import { MAX_MESSAGE_BYTES, type HubMessage } from './shared/protocol.ts';
 import { createSessionRoutes as createSessionSockets } from './hub/sessions.ts';
 import { createSessionManager, createSpawnLimiter } from './sessions/index.ts';
@@ -73,6 +74,15 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
       idleTimeoutSeconds: 96,
       maxPayloadBytes: 2 * MAX_MESSAGE_BYTES,
     });
+    const revoke = (clientId: number, reason: string): void => {
+      sessions.endForClient(clientId, reason);
+      agents.revoke(clientId, reason);
+    };
+    const maintenance = startMaintenance({
+      registry,
+      log,
+      onClientsRemoved: (ids) => ids.forEach((id) => revoke(id, 'the Jump Client was removed after being offline too long')),
+    });
     const hub = { healthy: () => true, agentsConnected: () => agents.connectedCount() };
     metrics.gauge('jumpgate_spawns_in_flight', 'Jump spawns in progress.', () => limiter.stats().inFlight);
     metrics.gauge('jumpgate_spawns_in_flight_max', 'Most Jump spawns in progress at once since start.', () => limiter.stats().maxInFlight);
@@ -98,12 +108,14 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
       metrics,
       version: VERSION,
       tlsFingerprint: tls?.fingerprint ?? null,
-      secureCookies: tls !== undefined,
+      // Secure cookies under TLS, and behind a TLS-terminating proxy announced by --public-url.
+      secureCookies: tls !== undefined || (config.publicUrl?.startsWith('https://') ?? false),
       get publicUrl() {
         return publicUrl;
       },
       hub,
       sessions,
+      agents: { revoke },
       agentArtifact: () => undefined,
       staticFiles: options.staticFiles ?? staticFromFolder(),
       throttle: options.throttle,
@@ -121,6 +133,7 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     const url = `${scheme}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${listener.port}`;
     if (!publicUrl) publicUrl = url;
+    maintenance.runOnce().catch((err: unknown) => log.error('maintenance failed', { module: 'maintenance', err }));
     return {
       port: listener.port,
       url,
@@ -129,6 +142,7 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
       tls,
       generatedAdminPassword,
       async close() {
+        maintenance.stop();
         sessions.endAll('the appliance is shutting down');
         agents.closeAll();
         await listener.close();

@@ -49,6 +49,8 @@ export interface ApiDeps {
   publicUrl: string;
   hub: HubStatus;
   sessions: SessionManager;
+  /** Revokes a removed Jump Client at once: its agent is told to uninstall, its sessions end. */
+  agents: { revoke(clientId: number, reason: string): void };
   /** The Jump Client program installers carry and agents update to; undefined until built. */
   agentArtifact: () => AgentArtifact | undefined;
   staticFiles: StaticFiles;
@@ -105,7 +107,6 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
     onLogout: (p: Principal) => deps.sessions.endAllOf(ownerOf(p), 'the technician logged out'),
   };
   app.use('/api/*', authenticate(auth));
-  app.use('/oauth2/*', authenticate(auth));
   app.route('/', createAuthRoutes(auth));
   app.route('/', createStatusRoutes(deps));
   // Agent-facing endpoints (enrolment, update download) and the public installer download link:

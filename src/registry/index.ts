@@ -98,7 +98,9 @@ function buildRegistry(db: RootDatabase, path: string): Registry {
     tokens: createTokens(db),
     audit: createAuditLog(db),
     sessions: createSessionRecords(db),
-    write: (fn) => db.transaction(fn),
+    // The child transaction is what makes a throwing `fn` change nothing: a plain async
+    // transaction commits whatever was put before the throw.
+    write: <T>(fn: () => T) => db.transaction(() => db.childTransaction(fn)) as Promise<T>,
     size() {
       const stats = db.getStats() as { entryCount: number };
       return { entries: stats.entryCount, bytes: statSync(join(path, 'data.mdb')).size };

@@ -45,6 +45,8 @@ export interface SessionManager {
   agentGone(clientId: number): void;
   sessionRefused(clientId: number, sessionId: string, reason: string, message: string): void;
   endAll(reason: string): void;
+  /** Ends every session on a client (the client was removed). */
+  endForClient(clientId: number, reason: string): void;
   recordingFile(sessionId: string): string;
   liveCount(): number;
 }
@@ -198,6 +200,10 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       if (!s || s.init.clientId !== clientId) return;
       const err = reason === 'disabled' ? new AppError('jump_client_disabled') : new AppError('session_internal_error', { cause: new Error(message) });
       spawning.get(sessionId)?.settle(err);
+    },
+
+    endForClient(clientId, reason) {
+      for (const s of [...sessions.values()]) if (s.init.clientId === clientId) s.end(reason);
     },
 
     endAll(reason) {

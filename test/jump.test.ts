@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
+import { CATALOG } from '../src/shared/errors.ts';
+import { startTestAppliance, type TestAppliance, type ApiClient } from './helpers/appliance.ts';
+import { enrolledClient, eventually } from './helpers/hub-client.ts';
+import { startFakeAgent, type SessionBehaviour } from './helpers/fake-agent.ts';
+
+const message = (code: keyof typeof CATALOG) => CATALOG[code][1];
+
+describe('jumping (appliance side, scripted agents)', () => {
+  let t: TestAppliance;
+  let admin: ApiClient;
+  const agents: { close(): void }[] = [];
+  before(async () => {
+    t = await startTestAppliance();
+    admin = await t.login();
+  });
+  after(async () => {
+    for (const a of agents) a.close();
+    await t.stop();
+  });
+
+  async function client(behaviour: SessionBehaviour = 'echo', fields = {}) {
+    const c = await enrolledClient(t.appliance.registry, fields);
+    const agent = await startFakeAgent(t.url, c.id, c.secret, behaviour);
+    agents.push(agent);
+    await eventually(() => t.appliance.registry.clients.get(c.id)?.status !== 'offline', 3000, 'online');
+    return { ...c, agent };
+  }
+
+  it('answers 201 once the session is ready, relays the terminal, records it', async () => {
+    const c = await client();
+    const res = await admin.post('/api/command/v1/jump', { jump_client_id: c.id });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const sessionId = res.body.session_id;
+    assert.match(sessionId, /^[0-9a-f]{32}$/);
+    const ws = new WebSocket(`${t.url.replace('http', 'ws')}/api/session/v1/${sessionId}/terminal`, {
+      headers: { authorization: `Bearer ${admin.token}` },
+    });
+    let output = '';
+    ws.on('message', (d, binary) => {
+      if (binary) output += d.toString();
+    });
+    await new Promise((r) => ws.once('open', r));
+    ws.send(Buffer.from('hello è ✓\n'));
+    await eventually(() => output.includes('hello è ✓'), 3000, 'echo');
+    assert.ok(output.startsWith('fake$ '), 'output printed before the terminal attached is kept');
+    const info = await admin.get(`/api/session/v1/${sessionId}/system-info`);
+    assert.equal(info.status, 200);
+    assert.equal(info.body.os.hostname, 'fake');
+    const closed = new Promise((r) => ws.once('close', r));
+    assert.equal((await admin.del(`/api/session/v1/${sessionId}`)).status, 204);
+    await closed;
+    const record = await eventually(() => {
+      const r = t.appliance.registry.sessions.get(sessionId);
+      return r?.outcome === 'ended' && r;
+    }, 3000, 'session record');
+    assert.equal(record.username, 'admin');
+    assert.ok(record.bytes_to_client >= 'hello è ✓\n'.length);
+    const events = t.appliance.registry.audit.query({ event_type: 'session_started', item_id: String(c.id) });
+    assert.equal(events.length, 1);
+    const cast = await admin.get(`/api/reporting/v1/session/${sessionId}/recording`);
+    assert.equal(cast.status, 200);
+    const lines = String(cast.body).trim().split('\n');
+    assert.equal(JSON.parse(lines[0]).version, 2);
+    assert.ok(lines.some((l) => l.includes('hello')));
+  });
+
+  it('gives each catalog error of the Jump by really causing it', async () => {
+    const missing = await admin.post('/api/command/v1/jump', { jump_client_id: 999_999 });
+    assert.equal(missing.status, 404);
+    assert.deepEqual(missing.body.error, { code: 'jump_client_not_found', message: message('jump_client_not_found') });
+
+    const offline = await enrolledClient(t.appliance.registry);
+    const r1 = await admin.post('/api/command/v1/jump', { jump_client_id: offline.id });
+    assert.equal(r1.status, 409);
+    assert.equal(r1.body.error.message, message('jump_client_offline'));
+
+    const gone = await enrolledClient(t.appliance.registry, { status: 'uninstalled' });
+    const r2 = await admin.post('/api/command/v1/jump', { jump_client_id: gone.id });
+    assert.equal(r2.body.error.message, message('jump_client_uninstalled'));
+
+    const stale = await enrolledClient(t.appliance.registry, { status: 'online' });
+    const r3 = await admin.post('/api/command/v1/jump', { jump_client_id: stale.id });
+    assert.equal(r3.body.error.code, 'active_not_connected');
+    assert.equal(r3.body.error.message, message('active_not_connected'));
+
+    const disabled = await client('echo');
+    disabled.agent.control.ws.send(JSON.stringify({ type: 'state', disabled: true }));
+    await eventually(() => t.appliance.registry.clients.get(disabled.id)?.status === 'disabled', 3000, 'disabled');
+    const r4 = await admin.post('/api/command/v1/jump', { jump_client_id: disabled.id });
+    assert.equal(r4.status, 409);
+    assert.equal(r4.body.error.message, message('jump_client_disabled'));
+
+    const refusing = await client('spawn-error');
+    const r5 = await admin.post('/api/command/v1/jump', { jump_client_id: refusing.id });
+    assert.equal(r5.status, 500);
+    assert.equal(r5.body.error.message, message('session_internal_error'));
+
+    const dropping = await client('drop-control');
+    const r6 = await admin.post('/api/command/v1/jump', { jump_client_id: dropping.id });
+    assert.equal(r6.status, 409);
+    assert.equal(r6.body.error.code, 'active_not_connected');
+
+    await admin.patch('/api/config/v1/settings', { spawn_timeout_seconds: 1 });
+    const slow = await client('never-ready');
+    const r7 = await admin.post('/api/command/v1/jump', { jump_client_id: slow.id });
+    assert.equal(r7.status, 504);
+    assert.equal(r7.body.error.message, message('session_spawn_timeout'));
+    await admin.patch('/api/config/v1/settings', { spawn_timeout_seconds: 30 });
+
+    const metrics = await (await fetch(t.url + '/metrics')).text();
+    assert.match(metrics, /^jumpgate_spawns_in_flight 0$/m, 'every failure released its slot');
+  });
+
+  it('refuses jumps beyond the spawn cap at once with server_busy and Retry-After', async () => {
+    await admin.patch('/api/config/v1/settings', { max_concurrent_spawns: 3, spawn_timeout_seconds: 2 });
+    const slow = await Promise.all(Array.from({ length: 6 }, () => client('never-ready')));
+    const answers = await Promise.all(slow.map((c) => admin.post('/api/command/v1/jump', { jump_client_id: c.id })));
+    const busy = answers.filter((a) => a.status === 503);
+    assert.equal(busy.length, 3);
+    for (const b of busy) {
+      assert.equal(b.body.error.code, 'server_busy');
+      assert.equal(b.body.error.message, message('server_busy'));
+      assert.ok(Number(b.headers.get('retry-after')) >= 1);
+    }
+    assert.equal(answers.filter((a) => a.status === 504).length, 3);
+    const metrics = await (await fetch(t.url + '/metrics')).text();
+    assert.match(metrics, /^jumpgate_spawns_in_flight_max 3$/m);
+    assert.match(metrics, /^jumpgate_spawns_refused_busy_total [3-9]\d*$/m);
+    await admin.patch('/api/config/v1/settings', { max_concurrent_spawns: 20, spawn_timeout_seconds: 30 });
+  });
+
+  it('rejects bad jump bodies naming the field', async () => {
+    const res = await admin.post('/api/command/v1/jump', { jump_client_id: 'x' });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error.field, 'jump_client_id');
+  });
+});
