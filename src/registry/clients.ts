@@ -64,6 +64,24 @@ export interface JumpClient {
   updated_at: number;
 }
 
+/**
+ * What the registry keeps in memory of every Jump Client, for listing, search, caps and
+ * maintenance without reading every row: the row less its statistics and secret, with the
+ * reported private IPs. About a kilobyte a client.
+ */
+export type ClientSummary = Omit<JumpClient, 'statistics' | 'secret_hash'> & { private_ips: readonly string[] };
+
+export function summarize(row: JumpClient): ClientSummary {
+  const { statistics, secret_hash: _secret, ...rest } = row;
+  return { ...rest, private_ips: statistics?.private_ips ?? (row.private_ip ? [row.private_ip] : []) };
+}
+
+/** List order: by name (code-unit order), then id. */
+export function byNameThenId(a: { name: string; id: number }, b: { name: string; id: number }): number {
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+  return a.id - b.id;
+}
+
 /** What is kept of a removed Jump Client: enough to recognise its agent and tell it to uninstall. */
 export interface RevokedClient {
   id: number;
@@ -74,20 +92,73 @@ export interface RevokedClient {
 export interface JumpClients extends Table<JumpClient> {
   /** The tombstone of a removed client, if any. */
   revoked(id: number): RevokedClient | undefined;
+  /** Every client's summary, sorted by name then id; reflects committed writes. Do not mutate. */
+  summaries(): readonly ClientSummary[];
+  /** Ids of the clients enrolled from one install directory (normally one). */
+  byFingerprint(fingerprint: string): number[];
 }
 
-/** Removing a row revokes its identity: a tombstone records the secret hash. */
-export function createJumpClients(db: RootDatabase): JumpClients {
+/** Applies a change to the in-memory summaries once its transaction has committed. */
+export type AfterCommit = (apply: () => void) => void;
+
+/**
+ * Removing a row revokes its identity: a tombstone records the secret hash. The summaries are
+ * loaded once at open and kept in step after each commit (never before: an aborted write must
+ * not show).
+ */
+export function createJumpClients(db: RootDatabase, afterCommit: AfterCommit): JumpClients {
   const table = createTable<JumpClient>(db, 'client', K.client);
+  const byId = new Map<number, ClientSummary>();
+  const fingerprints = new Map<string, Set<number>>();
+  // Ids in list order: rebuilt only when a name changes or a client comes or goes. The array of
+  // summaries in that order is rebuilt (one map lookup each) after any change.
+  let order: number[] | undefined;
+  let sorted: ClientSummary[] | undefined;
+
+  const index = (summary: ClientSummary): void => {
+    const previous = byId.get(summary.id);
+    if (previous && previous.install_fingerprint !== summary.install_fingerprint) unindex(previous.id);
+    if (!previous || previous.name !== summary.name) order = undefined;
+    sorted = undefined;
+    byId.set(summary.id, summary);
+    let ids = fingerprints.get(summary.install_fingerprint);
+    if (!ids) fingerprints.set(summary.install_fingerprint, (ids = new Set()));
+    ids.add(summary.id);
+  };
+  const unindex = (id: number): void => {
+    const previous = byId.get(id);
+    if (!previous) return;
+    byId.delete(id);
+    order = undefined;
+    sorted = undefined;
+    const ids = fingerprints.get(previous.install_fingerprint);
+    ids?.delete(id);
+    if (ids?.size === 0) fingerprints.delete(previous.install_fingerprint);
+  };
+  for (const row of table.list()) index(summarize(row));
+
   return {
     ...table,
+    put(row) {
+      table.put(row);
+      const summary = summarize(row);
+      afterCommit(() => index(summary));
+    },
     remove(id) {
       const row = table.get(id);
       if (!row) return false;
       const tombstone: RevokedClient = { id, secret_hash: row.secret_hash, revoked_at: Date.now() };
       db.put(K.revokedClient(id), tombstone);
+      afterCommit(() => unindex(id));
       return table.remove(id);
     },
+    count: () => byId.size,
     revoked: (id) => db.get(K.revokedClient(id)) as RevokedClient | undefined,
+    summaries() {
+      order ??= [...byId.values()].sort(byNameThenId).map((s) => s.id);
+      sorted ??= order.map((id) => byId.get(id)!);
+      return sorted;
+    },
+    byFingerprint: (fingerprint) => [...(fingerprints.get(fingerprint) ?? [])],
   };
 }

@@ -53,3 +53,45 @@ describe('registry', () => {
     }
   });
 });
+
+describe('client summaries', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jumpgate-registry-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const row = (id: number, name: string, fingerprint = 'f'.repeat(64)) =>
+    ({
+      id, name, hostname: name, fqdn: '', jump_group_id: 1, jump_group_type: 'personal', tag: '', comments: '',
+      connection_type: 'active', install_mode: 'service', status: 'offline', operating_system: '', console_user: '',
+      private_ip: '', public_ip: '', agent_version: '0.1.0', last_connect_timestamp: null, last_disconnect_timestamp: null,
+      last_disconnect_reason: null, last_access_timestamp: null, is_lost: false, needs_update: false, unavailable_reason: null,
+      max_offline_minutes: null, statistics: null, secret_hash: 'x', installer_id: '0'.repeat(32),
+      install_fingerprint: fingerprint, created_at: 0, updated_at: 0,
+    }) as const;
+
+  it('keeps name order and follows committed writes only', async () => {
+    const registry = await openRegistry(dir);
+    await registry.write(() => {
+      registry.clients.put({ ...row(1, 'zeta') });
+      registry.clients.put({ ...row(2, 'alpha', 'a'.repeat(64)) });
+    });
+    assert.deepEqual(registry.clients.summaries().map((s) => s.name), ['alpha', 'zeta']);
+    await assert.rejects(
+      registry.write(() => {
+        registry.clients.put({ ...row(3, 'beta') });
+        throw new Error('abort');
+      }),
+    );
+    assert.deepEqual(registry.clients.summaries().map((s) => s.id), [2, 1], 'an aborted write does not show');
+    await registry.write(() => registry.clients.put({ ...row(1, 'aardvark') }));
+    assert.deepEqual(registry.clients.summaries().map((s) => s.id), [1, 2]);
+    assert.deepEqual(registry.clients.byFingerprint('a'.repeat(64)), [2]);
+    await registry.write(() => registry.clients.remove(2));
+    assert.deepEqual(registry.clients.byFingerprint('a'.repeat(64)), []);
+    assert.equal(registry.clients.count(), 1);
+    await registry.close();
+    const reopened = await openRegistry(dir);
+    assert.deepEqual(reopened.clients.summaries().map((s) => s.name), ['aardvark']);
+    assert.ok(reopened.clients.revoked(2), 'a removed client leaves a tombstone');
+    await reopened.close();
+  });
+});

@@ -3,8 +3,8 @@
  * is the only importer of lmdb. Reads are synchronous; every change runs inside `write()`, one
  * serialised LMDB transaction that is durable on disk when its promise resolves.
  */
-import { mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import { K, SCHEMA_VERSION } from './keys.ts';
 import { createUsers, type Users } from './users.ts';
@@ -47,7 +47,10 @@ export interface Registry {
   size(): { entries: number; bytes: number };
   /** Health probe: a read that touches the environment. */
   healthy(): boolean;
-  /** A consistent copy of the environment into `file` while it is in use. */
+  /**
+   * A consistent copy of the environment into `file` (an LMDB `data.mdb`) while it is in use; an
+   * existing file is replaced atomically. Restore: place it as `<data>/registry/data.mdb`.
+   */
   backup(file: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -86,13 +89,19 @@ async function checkSchema(db: RootDatabase): Promise<void> {
 }
 
 function buildRegistry(db: RootDatabase, path: string): Registry {
+  // Changes to in-memory indexes wait here until their transaction has committed.
+  let pending: (() => void)[] | undefined;
+  const afterCommit = (apply: () => void): void => {
+    if (pending) pending.push(apply);
+    else apply();
+  };
   return {
     path,
     users: createUsers(db),
     apiAccounts: createApiAccounts(db),
     roles: createRoles(db),
     groups: createGroups(db),
-    clients: createJumpClients(db),
+    clients: createJumpClients(db, afterCommit),
     installers: createInstallers(db),
     settings: createSettings(db),
     tokens: createTokens(db),
@@ -100,7 +109,19 @@ function buildRegistry(db: RootDatabase, path: string): Registry {
     sessions: createSessionRecords(db),
     // The child transaction is what makes a throwing `fn` change nothing: a plain async
     // transaction commits whatever was put before the throw.
-    write: <T>(fn: () => T) => db.transaction(() => db.childTransaction(fn)) as Promise<T>,
+    async write<T>(fn: () => T): Promise<T> {
+      const applied: (() => void)[] = [];
+      const result = (await db.transaction(() => {
+        pending = applied;
+        try {
+          return db.childTransaction(fn);
+        } finally {
+          pending = undefined;
+        }
+      })) as T;
+      for (const apply of applied) apply();
+      return result;
+    },
     size() {
       const stats = db.getStats() as { entryCount: number };
       return { entries: stats.entryCount, bytes: statSync(join(path, 'data.mdb')).size };
@@ -112,7 +133,21 @@ function buildRegistry(db: RootDatabase, path: string): Registry {
         return false;
       }
     },
-    backup: (file) => db.backup(file, false),
+    backup: (file) => backupTo(db, file),
     close: () => db.close(),
   };
+}
+
+/** LMDB copies into a directory as `data.mdb`; copy beside `file`, then rename it into place. */
+async function backupTo(db: RootDatabase, file: string): Promise<void> {
+  const target = resolve(file);
+  mkdirSync(dirname(target), { recursive: true });
+  const work = mkdtempSync(join(dirname(target), `.${basename(target)}.`));
+  try {
+    await db.backup(work, false);
+    chmodSync(join(work, 'data.mdb'), 0o600); // it holds password hashes and tokens
+    renameSync(join(work, 'data.mdb'), target);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { JumpClient } from '../../registry/index.ts';
+import { summarize, type ClientSummary, type JumpClient } from '../../registry/index.ts';
 import { AppError } from '../../shared/errors.ts';
 import { makeClient } from '../../../test/helpers/fixtures.ts';
 import {
@@ -13,12 +13,12 @@ import {
   type GroupNameOf,
 } from './jump-client-search.ts';
 
-const rows: JumpClient[] = [
+const rows: ClientSummary[] = ([
   makeClient({ id: 1, name: 'Web-01', hostname: 'web01.corp.test', tag: 'web', comments: 'Front door', console_user: 'alice', private_ip: '10.1.0.1', public_ip: '198.51.100.1', connection_type: 'active', status: 'online', jump_group_type: 'shared', jump_group_id: 1, last_access_timestamp: Date.parse('2024-03-15T08:30:00Z') }),
   makeClient({ id: 2, name: 'db-01', hostname: 'DB01.corp.test', tag: 'db', comments: 'primary database', console_user: 'bob', private_ip: '10.1.0.2', public_ip: '198.51.100.2', connection_type: 'passive', status: 'offline', jump_group_type: 'shared', jump_group_id: 2 }),
   makeClient({ id: 3, name: 'laptop', hostname: 'lap.home.test', tag: '', comments: '', console_user: 'carol', private_ip: '192.168.1.5', public_ip: '203.0.113.7', connection_type: 'active', status: 'disabled', jump_group_type: 'personal', jump_group_id: 1, statistics: { ...stats(), private_ips: ['192.168.1.5', '172.16.0.9'] } }),
   makeClient({ id: 4, name: 'db-01', hostname: 'db02.corp.test', tag: 'db', comments: 'replica', console_user: 'bob', private_ip: '10.1.0.3', public_ip: '198.51.100.3', connection_type: 'passive', status: 'lost', jump_group_type: 'shared', jump_group_id: 2 }),
-];
+] as JumpClient[]).map(summarize);
 
 function stats(): NonNullable<JumpClient['statistics']> {
   return {
@@ -30,7 +30,7 @@ function stats(): NonNullable<JumpClient['statistics']> {
 
 const groupNameOf: GroupNameOf = (type, id) => (type === 'shared' ? ({ 1: 'Servers', 2: 'Databases' } as Record<number, string>)[id] ?? '' : id === 1 ? 'user:admin' : '');
 
-const ids = (q: ClientQuery, visible: (r: JumpClient) => boolean = () => true) =>
+const ids = (q: ClientQuery, visible: (r: ClientSummary) => boolean = () => true) =>
   selectClients(rows, visible, compileClientMatcher(q, searchesGroups(q) ? groupNameOf : undefined)).map((r) => r.id);
 
 describe('jump client filters', () => {

@@ -7,7 +7,8 @@
  * precompiled RegExp per text, so testing a row allocates nothing), rows are walked once, and the
  * ISO text of `last_access` is only built when the phrase could be part of one.
  */
-import type { ClientStatus, ConnectionType, JumpClient, JumpGroupType } from '../../registry/index.ts';
+import type { ClientStatus, ClientSummary, ConnectionType, JumpGroupType } from '../../registry/index.ts';
+import { byNameThenId } from '../../registry/index.ts';
 import { invalid } from '../../shared/errors.ts';
 
 export const SEARCH_FIELDS = [
@@ -70,21 +71,21 @@ export function containsIgnoringCase(needle: string): RegExp {
 /** Characters an ISO timestamp is made of: only such a phrase can match `last_access`. */
 const ISO_CHARS = /^[0-9TZ:.+-]+$/i;
 
-function hasPrivateIp(row: JumpClient, ip: string): boolean {
+function hasPrivateIp(row: ClientSummary, ip: string): boolean {
   if (row.private_ip === ip) return true;
-  const ips = row.statistics?.private_ips;
-  if (ips) for (let i = 0; i < ips.length; i++) if (ips[i] === ip) return true;
+  const ips = row.private_ips;
+  for (let i = 0; i < ips.length; i++) if (ips[i] === ip) return true;
   return false;
 }
 
-function anyPrivateIpMatches(row: JumpClient, re: RegExp): boolean {
+function anyPrivateIpMatches(row: ClientSummary, re: RegExp): boolean {
   if (re.test(row.private_ip)) return true;
-  const ips = row.statistics?.private_ips;
-  if (ips) for (let i = 0; i < ips.length; i++) if (re.test(ips[i])) return true;
+  const ips = row.private_ips;
+  for (let i = 0; i < ips.length; i++) if (re.test(ips[i])) return true;
   return false;
 }
 
-function compileSearch(q: ClientQuery, groupNameOf: GroupNameOf | undefined): ((row: JumpClient) => boolean) | undefined {
+function compileSearch(q: ClientQuery, groupNameOf: GroupNameOf | undefined): ((row: ClientSummary) => boolean) | undefined {
   if (q.search === undefined) return undefined;
   const re = containsIgnoringCase(q.search);
   const fields = new Set<SearchField>(q.search_fields ?? SEARCH_FIELDS);
@@ -108,7 +109,7 @@ function compileSearch(q: ClientQuery, groupNameOf: GroupNameOf | undefined): ((
 }
 
 /** Compiles the filters and the free search into one predicate. */
-export function compileClientMatcher(q: ClientQuery, groupNameOf?: GroupNameOf): (row: JumpClient) => boolean {
+export function compileClientMatcher(q: ClientQuery, groupNameOf?: GroupNameOf): (row: ClientSummary) => boolean {
   const nameRe = q.name === undefined ? undefined : containsIgnoringCase(q.name);
   const hostnameRe = q.hostname === undefined ? undefined : containsIgnoringCase(q.hostname);
   const search = compileSearch(q, groupNameOf);
@@ -129,22 +130,27 @@ export function compileClientMatcher(q: ClientQuery, groupNameOf?: GroupNameOf):
   };
 }
 
-/** Order of the list: by name (as stored, code-unit order), then id. */
-export function byNameThenId(a: JumpClient, b: JumpClient): number {
-  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
-  return a.id - b.id;
-}
+export { byNameThenId };
 
-/** One pass over `rows`: keeps those visible and matching, sorted by name then id. */
-export function selectClients(
-  rows: readonly JumpClient[],
-  visible: (row: JumpClient) => boolean,
-  matches: (row: JumpClient) => boolean,
-): JumpClient[] {
-  const out: JumpClient[] = [];
+/** One pass over `rows` (already in list order): keeps those visible and matching. */
+export function filterClients<R extends ClientSummary>(
+  rows: readonly R[],
+  visible: (row: R) => boolean,
+  matches: (row: R) => boolean,
+): R[] {
+  const out: R[] = [];
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
     if (visible(row) && matches(row)) out.push(row);
   }
-  return out.sort(byNameThenId);
+  return out;
+}
+
+/** Like filterClients for rows in any order: the result sorted by name then id. */
+export function selectClients<R extends ClientSummary>(
+  rows: readonly R[],
+  visible: (row: R) => boolean,
+  matches: (row: R) => boolean,
+): R[] {
+  return filterClients(rows, visible, matches).sort(byNameThenId);
 }

@@ -17,7 +17,7 @@ import {
   compileClientMatcher,
   parseSearchFields,
   searchesGroups,
-  selectClients,
+  filterClients,
   type ClientQuery,
   type GroupNameOf,
 } from './jump-client-search.ts';
@@ -96,8 +96,9 @@ export function createJumpClientRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const query: ClientQuery = { ...filters, search_fields: search_fields === undefined ? undefined : parseSearchFields(search_fields) };
     const check = itemChecker(c, registry);
     const matches = compileClientMatcher(query, searchesGroups(query) ? groupNames(registry) : undefined);
-    const rows = selectClients(registry.clients.list(), (row) => check('view', row), matches);
-    return c.json(paginate(c, rows, { per_page, current_page }).map(publicJumpClient));
+    const rows = filterClients(registry.clients.summaries(), (row) => check('view', row), matches);
+    const page = paginate(c, rows, { per_page, current_page });
+    return c.json(page.map((s) => registry.clients.get(s.id)).filter((row) => row !== undefined).map(publicJumpClient));
   });
 
   app.get(ITEM_PATH, (c) => c.json(publicJumpClient(viewable(itemChecker(c, registry), pathId(c)))));
@@ -116,7 +117,7 @@ export function createJumpClientRoutes(deps: ApiDeps): Hono<ApiEnv> {
         requirePermission(check('perm_move', plan.next), 'jump_group_id', 'perm_move');
       }
       if (row.connection_type === 'passive' && plan.next.connection_type === 'active') {
-        if (countActive(registry.clients.list()) >= registry.settings.get().max_active_jump_clients) {
+        if (countActive(registry.clients.summaries()) >= registry.settings.get().max_active_jump_clients) {
           throw new AppError('active_limit_reached');
         }
       }
@@ -151,7 +152,7 @@ export function createJumpClientRoutes(deps: ApiDeps): Hono<ApiEnv> {
       requirePermission(check('perm_move', row), 'id', 'perm_move');
       requireDestination(registry, dest);
       requirePermission(check('perm_add', dest), 'jump_group_id', 'perm_add');
-      const rows = registry.clients.list();
+      const rows = registry.clients.summaries();
       const settings = registry.settings.get();
       if (countInstalled(rows) >= settings.max_installed_jump_clients) throw new AppError('limit_installed');
       if (row.connection_type === 'active' && countActive(rows) >= settings.max_active_jump_clients) {
