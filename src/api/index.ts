@@ -14,6 +14,7 @@ import type { ApiEnv } from './env.ts';
 import { createUserRoutes } from './routes/users.ts';
 import { createApiAccountRoutes } from './routes/api-accounts.ts';
 import { createGroupRoutes } from './routes/groups.ts';
+import { createGroupMemberRoutes } from './routes/group-members.ts';
 import { createRoleRoutes } from './routes/roles.ts';
 import { createSettingsRoutes } from './routes/settings.ts';
 import { createJumpClientRoutes } from './routes/jump-clients.ts';
@@ -26,6 +27,7 @@ import { createStatusRoutes, type HubStatus } from './routes/status.ts';
 import { createStaticRoutes, type StaticFiles } from './routes/static.ts';
 
 export type { HubStatus } from './routes/status.ts';
+export { publicSummary } from './views.ts';
 
 /** The built Jump Client program for one platform. */
 export interface AgentArtifact {
@@ -45,6 +47,8 @@ export interface ApiDeps {
   version: string;
   /** SHA-256 fingerprint of the appliance certificate (colon-separated hex), or null without TLS. */
   tlsFingerprint: string | null;
+  /** The appliance certificate (PEM) that installers carry for agents to pin, or null without TLS. */
+  tlsCertificatePem: string | null;
   secureCookies: boolean;
   publicUrl: string;
   hub: HubStatus;
@@ -118,6 +122,7 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
   app.route('/api/config/v1', createUserRoutes(deps));
   app.route('/api/config/v1', createApiAccountRoutes(deps));
   app.route('/api/config/v1', createGroupRoutes(deps));
+  app.route('/api/config/v1', createGroupMemberRoutes(deps));
   app.route('/api/config/v1', createRoleRoutes(deps));
   app.route('/api/config/v1', createSettingsRoutes(deps));
   app.route('/api/config/v1', createInstallerRoutes(deps));
