@@ -2,8 +2,9 @@
  * The composition root: config → log → registry → API → listener. `main.ts` wraps it with the
  * command line and signals; tests start it in-process on port 0 with a temporary data dir.
  */
-import { mkdirSync } from 'node:fs';
-import { createApi, maxBodyBytes, type StaticFiles } from './api/index.ts';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createApi, maxBodyBytes, publicSummary, type AgentArtifact, type StaticFiles } from './api/index.ts';
+import { createConsoleFeed } from './hub/console.ts';
 import { ensureAdmin } from './bootstrap.ts';
 import { VERSION, type ServeConfig } from './config.ts';
 import { startListener } from './hub/listener.ts';
@@ -14,7 +15,7 @@ import { startMaintenance } from './maintenance/index.ts';
 import { MAX_MESSAGE_BYTES, type HubMessage } from './shared/protocol.ts';
 import { createSessionRoutes as createSessionSockets } from './hub/sessions.ts';
 import { createSessionManager, createSpawnLimiter } from './sessions/index.ts';
-import { isAdmin, principalName } from './access/index.ts';
+import { can, isAdmin, loadGrants, principalName, type Principal } from './access/index.ts';
 import { rawToken, resolveToken } from './access/credentials.ts';
 import { openRegistry, type Registry } from './registry/index.ts';
 import type { Logger } from './shared/log.ts';
@@ -41,6 +42,8 @@ export interface ApplianceOptions {
   throttle?: { perUser: number; perAddress: number; windowMs: number };
   /** Overrides the agent connection cap derived from the open-files limit. */
   maxAgentConnections?: number;
+  /** The Jump Client program installers carry and agents update to (tests hand in a stand-in). */
+  agentArtifact?: () => AgentArtifact | undefined;
 }
 
 export async function startAppliance(config: ServeConfig, options: ApplianceOptions): Promise<Appliance> {
@@ -88,17 +91,42 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
     metrics.gauge('jumpgate_spawns_in_flight_max', 'Most Jump spawns in progress at once since start.', () => limiter.stats().maxInFlight);
     metrics.gauge('jumpgate_spawns_refused_busy_total', 'Jumps refused because the spawn cap was full.', () => limiter.stats().refusedBusy, 'counter');
     metrics.gauge('jumpgate_sessions_live', 'Live sessions.', () => sessions.liveCount());
+    const principalFrom = (authorization: string, cookie: string): { p: Principal; via: 'bearer' | 'cookie' } | undefined => {
+      const sent = rawToken(authorization || undefined, cookie || undefined);
+      const resolved = sent && resolveToken(registry, sent.raw, Date.now());
+      return sent && resolved ? { p: resolved.principal, via: sent.via } : undefined;
+    };
     const sessionSockets = createSessionSockets({
       sessions,
       fleet,
       log,
       authenticate(authorization, cookie) {
-        const sent = rawToken(authorization || undefined, cookie || undefined);
-        const resolved = sent && resolveToken(registry, sent.raw, Date.now());
-        if (!sent || !resolved) return undefined;
-        const p = resolved.principal;
+        const found = principalFrom(authorization, cookie);
+        if (!found) return undefined;
+        const { p } = found;
         const owner = { kind: p.kind, id: p.kind === 'user' ? p.user.id : p.account.id, name: principalName(p), isAdmin: isAdmin(p) };
-        return { owner, via: sent.via };
+        return { owner, via: found.via };
+      },
+    });
+    const consoleFeed = createConsoleFeed({
+      subscribe: (listener) => registry.clients.onChange(listener),
+      present: publicSummary,
+      authenticate(authorization, cookie) {
+        const found = principalFrom(authorization, cookie);
+        if (!found) return undefined;
+        // Grants are read again at most every 30 s, so membership changes reach open consoles.
+        let grants = loadGrants(registry, found.p);
+        let loadedAt = Date.now();
+        const viewer = {
+          canView(item: { jump_group_type: 'shared' | 'personal'; jump_group_id: number }) {
+            if (Date.now() - loadedAt > 30_000) {
+              grants = loadGrants(registry, found.p);
+              loadedAt = Date.now();
+            }
+            return can(found.p, grants, 'view', item);
+          },
+        };
+        return { viewer, via: found.via };
       },
     });
     let publicUrl = config.publicUrl ?? '';
@@ -108,6 +136,7 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
       metrics,
       version: VERSION,
       tlsFingerprint: tls?.fingerprint ?? null,
+      tlsCertificatePem: tls ? readFileSync(tls.certFile, 'utf8') : null,
       // Secure cookies under TLS, and behind a TLS-terminating proxy announced by --public-url.
       secureCookies: tls !== undefined || (config.publicUrl?.startsWith('https://') ?? false),
       get publicUrl() {
@@ -116,7 +145,7 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
       hub,
       sessions,
       agents: { revoke },
-      agentArtifact: () => undefined,
+      agentArtifact: options.agentArtifact ?? (() => undefined),
       staticFiles: options.staticFiles ?? staticFromFolder(),
       throttle: options.throttle,
     });
@@ -126,7 +155,7 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
       tls,
       fetch: (request, env) => api.fetch(request, env),
       maxBodyBytes,
-      wsRoutes: [agents.route, ...sessionSockets],
+      wsRoutes: [agents.route, ...sessionSockets, consoleFeed.route],
       log,
     });
     const scheme = tls ? 'https' : 'http';
@@ -143,6 +172,7 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
       generatedAdminPassword,
       async close() {
         maintenance.stop();
+        consoleFeed.close();
         sessions.endAll('the appliance is shutting down');
         agents.closeAll();
         await listener.close();

@@ -1,5 +1,5 @@
 /** Public shapes of registry rows: what the API shows, never secrets or hashes. */
-import type { JumpClient, User } from '../registry/index.ts';
+import type { ClientSummary, JumpClient, User } from '../registry/index.ts';
 
 export function publicUser(u: User) {
   return {
@@ -29,4 +29,17 @@ export function publicJumpClient(jc: JumpClient) {
 
 export function iso(ms: number | null | undefined): string | null {
   return ms === null || ms === undefined ? null : new Date(ms).toISOString();
+}
+
+/** What the console's live feed shows of a client. */
+export function publicSummary(s: ClientSummary) {
+  const { install_fingerprint: _fp, installer_id: _installer, ...rest } = s;
+  return {
+    ...rest,
+    last_connect_timestamp: iso(s.last_connect_timestamp),
+    last_disconnect_timestamp: iso(s.last_disconnect_timestamp),
+    last_access_timestamp: iso(s.last_access_timestamp),
+    created_at: iso(s.created_at),
+    updated_at: iso(s.updated_at),
+  };
 }

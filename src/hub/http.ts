@@ -151,6 +151,8 @@ async function writeResponse(res: HttpResponse, state: ResponseState, response: 
     });
     return;
   }
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (Number.isSafeInteger(declared) && declared >= 0) return writeKnownLength(res, state, response.body, declared, writeHead);
   const reader = response.body.getReader();
   let headWritten = false;
   try {
@@ -184,6 +186,75 @@ async function writeResponse(res: HttpResponse, state: ResponseState, response: 
     if (!headWritten) writeHead();
     res.end();
   });
+}
+
+/**
+ * A body of known length goes out with `tryEnd`, so the client gets a Content-Length (downloads
+ * show progress, and a cut transfer is detectable); what the socket cannot take yet waits for
+ * `onWritable`, resuming at the offset uWS reports.
+ */
+async function writeKnownLength(
+  res: HttpResponse,
+  state: ResponseState,
+  body: ReadableStream<Uint8Array>,
+  total: number,
+  writeHead: () => void,
+): Promise<void> {
+  const reader = body.getReader();
+  let headWritten = false;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (state.aborted) {
+      await reader.cancel();
+      return;
+    }
+    if (done) break;
+    let ok = false;
+    let finished = false;
+    let base = 0;
+    res.cork(() => {
+      if (!headWritten) {
+        writeHead();
+        headWritten = true;
+      }
+      base = res.getWriteOffset();
+      [ok, finished] = res.tryEnd(value, total);
+    });
+    if (finished) {
+      state.finished = true;
+      await reader.cancel();
+      return;
+    }
+    if (!ok) {
+      await new Promise<void>((resolve) => {
+        state.controller.signal.addEventListener('abort', () => resolve(), { once: true });
+        res.onWritable((offset) => {
+          const [sent, end] = res.tryEnd(value.subarray(offset - base), total);
+          if (end) state.finished = true;
+          if (sent || end) resolve();
+          return sent;
+        });
+      });
+      if (state.finished) {
+        await reader.cancel();
+        return;
+      }
+    }
+  }
+  if (!state.aborted && !state.finished && total === 0) {
+    state.finished = true;
+    res.cork(() => {
+      if (!headWritten) writeHead();
+      res.end();
+    });
+    return;
+  }
+  // The body ended before its declared length: the response cannot be completed honestly.
+  if (!state.aborted && !state.finished) {
+    state.finished = true;
+    if (!headWritten) res.cork(() => writeHead());
+    res.close();
+  }
 }
 
 function drained(res: HttpResponse, state: ResponseState): Promise<void> {

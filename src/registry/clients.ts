@@ -96,7 +96,11 @@ export interface JumpClients extends Table<JumpClient> {
   summaries(): readonly ClientSummary[];
   /** Ids of the clients enrolled from one install directory (normally one). */
   byFingerprint(fingerprint: string): number[];
+  /** Calls `listener` after each committed change: the new summary, or the id of a removed client. */
+  onChange(listener: (change: ClientChange) => void): () => void;
 }
+
+export type ClientChange = { kind: 'upsert'; summary: ClientSummary } | { kind: 'remove'; id: number };
 
 /** Applies a change to the in-memory summaries once its transaction has committed. */
 export type AfterCommit = (apply: () => void) => void;
@@ -114,6 +118,10 @@ export function createJumpClients(db: RootDatabase, afterCommit: AfterCommit): J
   // summaries in that order is rebuilt (one map lookup each) after any change.
   let order: number[] | undefined;
   let sorted: ClientSummary[] | undefined;
+  const listeners = new Set<(change: ClientChange) => void>();
+  const emit = (change: ClientChange): void => {
+    for (const listener of listeners) listener(change);
+  };
 
   const index = (summary: ClientSummary): void => {
     const previous = byId.get(summary.id);
@@ -142,14 +150,20 @@ export function createJumpClients(db: RootDatabase, afterCommit: AfterCommit): J
     put(row) {
       table.put(row);
       const summary = summarize(row);
-      afterCommit(() => index(summary));
+      afterCommit(() => {
+        index(summary);
+        emit({ kind: 'upsert', summary });
+      });
     },
     remove(id) {
       const row = table.get(id);
       if (!row) return false;
       const tombstone: RevokedClient = { id, secret_hash: row.secret_hash, revoked_at: Date.now() };
       db.put(K.revokedClient(id), tombstone);
-      afterCommit(() => unindex(id));
+      afterCommit(() => {
+        unindex(id);
+        emit({ kind: 'remove', id });
+      });
       return table.remove(id);
     },
     count: () => byId.size,
@@ -160,5 +174,9 @@ export function createJumpClients(db: RootDatabase, afterCommit: AfterCommit): J
       return sorted;
     },
     byFingerprint: (fingerprint) => [...(fingerprints.get(fingerprint) ?? [])],
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   };
 }

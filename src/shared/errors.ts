@@ -21,6 +21,8 @@ export const CATALOG = {
   connect_timeout: [504, 'Timed out while trying to connect to the Jump Client.'],
   jump_client_disabled: [409, 'The Jump Client has been disabled by the user and does not currently allow a session to start.'],
   jump_client_updating: [409, 'The Jump Client is running a different version and will now attempt to update. Try again after the update completes.'],
+  installer_not_found: [410, 'The installer does not exist or has been deleted.'],
+  installer_expired: [410, 'The installer has expired.'],
   invalid_request: [400, 'The request is not valid.'],
   unauthorized: [401, 'Authentication is required.'],
   forbidden: [403, 'You do not have permission to do this.'],
