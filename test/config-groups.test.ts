@@ -142,6 +142,17 @@ describe('shared Jump Groups: /api/config/v1/jump-group', () => {
     assert.equal((await admin.get(`${CFG}/jump-group/${group.id}`)).status, 200);
   });
 
+  it('refuses to delete a group that installers still deploy into', async () => {
+    const group = await createGroup(admin, { name: 'Deployed' });
+    const inst = await admin.post('/api/config/v1/jump-client/installer', { jump_group_id: group.id, jump_group_type: 'shared' });
+    assert.equal(inst.status, 201, JSON.stringify(inst.body));
+    const res = await admin.del(`${CFG}/jump-group/${group.id}`);
+    assert.equal(res.status, 409);
+    assert.equal(res.body.error.installer_count, 1);
+    assert.equal((await admin.del(`/api/config/v1/jump-client/installer/${inst.body.installer_id}`)).status, 204);
+    assert.equal((await admin.del(`${CFG}/jump-group/${group.id}`)).status, 204);
+  });
+
   it('audits groups with public before/after', async () => {
     const group = await createGroup(admin, { name: 'Audited', comments: 'old' });
     await admin.patch(`${CFG}/jump-group/${group.id}`, { comments: 'new' });

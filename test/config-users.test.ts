@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { BUILTIN_ROLES } from '../src/registry/index.ts';
 import { startTestAppliance, type ApiClient, type TestAppliance } from './helpers/appliance.ts';
+import { putClient } from './helpers/fixtures.ts';
 import {
   addMember,
   apiAccountClient,
@@ -92,6 +93,15 @@ describe('users: /api/config/v1/user', () => {
     assert.deepEqual(t.appliance.registry.groups.membershipsOf(user.id), []);
     const gone = audit(t, { item_type: 'membership', item_id: `${group.id}:${user.id}`, event_type: 'deleted' });
     assert.equal(gone.length, 1);
+  });
+
+  it('refuses to delete a user whose personal group still holds Jump Clients', async () => {
+    const { user } = await createTech(t, admin, 'holder');
+    await putClient(t.appliance.registry, { jump_group_type: 'personal', jump_group_id: user.id, name: 'mine' });
+    const res = await admin.del(`${CFG}/user/${user.id}`);
+    assert.equal(res.status, 409);
+    assert.equal(res.body.error.jump_client_count, 1);
+    assert.equal((await admin.get(`${CFG}/user/${user.id}`)).status, 200);
   });
 
   it('refuses a duplicate username, ignoring case', async () => {

@@ -120,9 +120,13 @@ export function createGroupRoutes(deps: ApiDeps): Hono<ApiEnv> {
     await registry.write(() => {
       const before = registry.groups.get(id);
       if (!before) throw notFound();
-      const held = registry.clients.list().filter((jc) => jc.jump_group_type === 'shared' && jc.jump_group_id === id).length;
+      const held = registry.clients.summaries().filter((jc) => jc.jump_group_type === 'shared' && jc.jump_group_id === id).length;
       if (held > 0) {
         throw conflict(`The Jump Group still holds ${held} Jump Client(s); move or remove them first.`, { jump_client_count: held });
+      }
+      const installers = registry.installers.list().filter((i) => i.jump_group_type === 'shared' && i.jump_group_id === id).length;
+      if (installers > 0) {
+        throw conflict(`${installers} installer(s) still deploy into this Jump Group; delete them first.`, { installer_count: installers });
       }
       const members = registry.groups.members(id);
       registry.groups.remove(id);

@@ -156,6 +156,10 @@ export function createUserRoutes(deps: ApiDeps): Hono<ApiEnv> {
       const before = registry.users.get(id);
       if (!before) throw notFound();
       checkLastAdmin(registry, before, undefined);
+      const held = registry.clients.summaries().filter((jc) => jc.jump_group_type === 'personal' && jc.jump_group_id === id).length;
+      if (held > 0) {
+        throw conflict(`The user's personal Jump Group still holds ${held} Jump Client(s); move or remove them first.`, { jump_client_count: held });
+      }
       for (const m of registry.groups.membershipsOf(id)) {
         registry.groups.removeMember(m.group_id, m.user_id);
         const item_id = membershipItemId(m);
