@@ -1,8 +1,12 @@
 /** `jumpgate`: the command line around the appliance, with signals and exit codes. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { startAppliance } from './appliance.ts';
 import { ConfigError, readCommand, USAGE, VERSION } from './config.ts';
+import { installNatives } from './native/index.ts';
 import { openRegistry } from './registry/index.ts';
 import { createLogger } from './shared/log.ts';
+import { embeddedStatic } from './static-embedded.ts';
 
 async function main(argv: string[]): Promise<number> {
   const command = readCommand(argv);
@@ -14,18 +18,21 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE + '\n');
       return 0;
     case 'backup': {
+      if (!existsSync(join(command.dataDir, 'registry', 'data.mdb'))) {
+        throw new ConfigError(`--data: no registry in ${command.dataDir} (expected ${join(command.dataDir, 'registry', 'data.mdb')})`);
+      }
       const registry = await openRegistry(command.dataDir);
       try {
         await registry.backup(command.file);
       } finally {
         await registry.close();
       }
-      process.stdout.write(`jumpgate backup written to ${command.file}\n`);
+      process.stdout.write(`jumpgate backup written to ${command.file} (restore: stop jumpgate, copy it to <data>/registry/data.mdb)\n`);
       return 0;
     }
     case 'serve': {
       const log = createLogger(command.config.logLevel, { module: 'main' });
-      const appliance = await startAppliance(command.config, { log });
+      const appliance = await startAppliance(command.config, { log, staticFiles: embeddedStatic() });
       if (appliance.generatedAdminPassword) {
         process.stdout.write(`jumpgate admin password (shown once): ${appliance.generatedAdminPassword}\n`);
       }
@@ -47,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+installNatives();
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
