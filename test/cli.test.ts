@@ -42,6 +42,16 @@ describe('jumpgate command line', () => {
     });
   });
 
+  test('refuses to start on the fallback shim of uWebSockets.js', async () => {
+    const data = tempDir();
+    const result = await runJumpgate(['serve', '--port', '0', '--insecure-http', '--host', '127.0.0.1', '--data', data], {
+      UWS_USE_FALLBACK: '1',
+    });
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /refuses to run on the fallback shim/);
+    assert.doesNotMatch(result.stdout, /listening/);
+  });
+
   test('first start prints the admin password once; it logs in; a restart prints none', async () => {
     const data = tempDir();
     const first = await serve(data);
