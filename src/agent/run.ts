@@ -1,0 +1,163 @@
+/**
+ * `jumpgate-agent run --dir DIR`: the foreground agent. Enrols on the first start, then keeps the
+ * link to the appliance, reports statistics and the local disabled flag, applies updates, and
+ * uninstalls itself when removed in the console or away for longer than allowed.
+ */
+import { openSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PROTOCOL_VERSION, type AgentMessage, type HubMessage, type Statistics, type UpdateOffer } from '../shared/protocol.ts';
+import { VERSION } from '../shared/version.ts';
+import { agentLogger } from './agent-log.ts';
+import { obtainIdentity } from './identity.ts';
+import { layoutOf, readAgentConfig } from './layout.ts';
+import { openLifecycle } from './lifecycle.ts';
+import { collectStatistics, stableKey } from './stats.ts';
+import { isDisabled, processGone, removePidFile, runningPid, watchDisabled, writePidFile } from './state.ts';
+import { superviseLink } from './supervisor.ts';
+import { applianceOf } from './transport.ts';
+import { removeInstallation } from './uninstall.ts';
+import { handOver, installUpdate, SUCCESSOR_ENV } from './update.ts';
+
+export const EXIT_REFUSED = 78;
+export const EXIT_RESTART = 75;
+
+export async function runAgent(dir: string, supervised: boolean): Promise<number> {
+  const layout = layoutOf(dir);
+  const config = readAgentConfig(dir);
+  const log = agentLogger(layout.logFile);
+  let other = runningPid(dir);
+  if (other !== undefined && String(other) === process.env[SUCCESSOR_ENV]) {
+    // A self-update handed over to this process: let the old agent finish leaving.
+    for (let waited = 0; waited < 10_000 && !processGone(other); waited += 100) await sleep(100);
+    other = processGone(other) ? undefined : other;
+  }
+  delete process.env[SUCCESSOR_ENV];
+  if (other !== undefined && other !== process.pid) {
+    log.error('another agent already runs for this directory', { pid: other });
+    return 1;
+  }
+  writePidFile(dir);
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  const lifecycle = openLifecycle(dir, config, Date.now());
+  const appliance = applianceOf(config.installer);
+  const ctx = { dir, config, appliance, log, signal: stop.signal, onEnrolled: () => lifecycle.contact(Date.now(), true) };
+  let exitCode = 0;
+  let removed: string | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  const expiry = (): void => {
+    if (!lifecycle.expired(Date.now())) return;
+    removed = `the appliance was not reached for ${lifecycle.state.max_offline_minutes} minutes`;
+    stop.abort();
+  };
+  try {
+    log.info('agent starting', { version: VERSION, pid: process.pid, appliance: config.installer.appliance_url });
+    expiry();
+    timers.push(setInterval(expiry, 60_000));
+    let statistics = await collectStatistics(config.install_mode);
+    const identity = stop.signal.aborted ? undefined : await obtainIdentity(ctx, statistics);
+    if (identity && 'refused' in identity) {
+      log.error('enrolment refused', { message: identity.refused });
+      process.stderr.write(`jumpgate-client: enrolment refused: ${identity.refused}\n`);
+      return (exitCode = EXIT_REFUSED);
+    }
+    if (!identity) return exitCode;
+    log.info('identity', { agentId: identity.client_id });
+
+    let send: (m: AgentMessage) => boolean = () => false;
+    let statsIntervalMs = 300_000;
+    let lastStatsSent = Date.now();
+    let updating = false;
+    const pushStats = (): void => {
+      if (send({ type: 'stats', statistics })) lastStatsSent = Date.now();
+    };
+    const maybeUpdate = (offer: UpdateOffer | null): void => {
+      if (!offer || offer.version === VERSION || updating) return;
+      const last = lifecycle.state.last_update;
+      if (last && last.sha256 === offer.sha256 && Date.now() - last.at_ms < 3_600_000) return;
+      updating = true;
+      log.info('updating', { from: VERSION, to: offer.version });
+      installUpdate(dir, appliance, identity, offer).then(
+        () => {
+          lifecycle.recordUpdate(offer.sha256, Date.now());
+          if (!supervised) handOver(dir, openSync(layout.logFile, 'a'));
+          exitCode = supervised ? EXIT_RESTART : 0;
+          stop.abort();
+        },
+        (err: Error) => {
+          updating = false;
+          log.error('update failed, keeping this version', { error: err.message });
+        },
+      );
+    };
+    const onMessage = (message: HubMessage, sendNow: (m: AgentMessage) => boolean): void => {
+      switch (message.type) {
+        case 'welcome':
+          send = sendNow;
+          lifecycle.contact(Date.now(), true);
+          lifecycle.setMaxOffline(message.max_offline_minutes);
+          statsIntervalMs = message.statistics_interval_seconds * 1000;
+          lastStatsSent = Date.now();
+          log.info('connected', { agentId: message.client_id });
+          return maybeUpdate(message.update);
+        case 'settings':
+          statsIntervalMs = message.statistics_interval_seconds * 1000;
+          return lifecycle.setMaxOffline(message.max_offline_minutes);
+        case 'update':
+          return maybeUpdate(message.update);
+        case 'session_open':
+          sendNow({
+            type: 'session_refused',
+            session_id: message.session_id,
+            reason: isDisabled(dir) ? 'disabled' : 'spawn_failed',
+            message: isDisabled(dir) ? 'The Jump Client is disabled on the machine.' : 'This agent cannot start sessions.',
+          });
+          return;
+        case 'uninstall':
+          return;
+      }
+    };
+    let key = stableKey(statistics);
+    timers.push(
+      setInterval(() => {
+        collectStatistics(config.install_mode).then((fresh) => {
+          statistics = fresh;
+          const k = stableKey(fresh);
+          if (k !== key || Date.now() - lastStatsSent >= statsIntervalMs) pushStats();
+          key = k;
+        }, (err: Error) => log.warn('statistics failed', { error: err.message }));
+      }, 10_000),
+    );
+    const stopWatch = watchDisabled(dir, (disabled) => {
+      log.info(disabled ? 'disabled locally' : 'enabled locally');
+      send({ type: 'state', disabled });
+    });
+    const end = await superviseLink({
+      appliance: appliance,
+      identity,
+      log,
+      signal: stop.signal,
+      handlers: {
+        hello: () => ({ type: 'hello', protocol: PROTOCOL_VERSION, agent_version: VERSION, disabled: isDisabled(dir), statistics }),
+        message: onMessage,
+        contact: () => lifecycle.contact(Date.now()),
+      },
+    });
+    stopWatch();
+    if (end.kind === 'removed') removed = end.reason;
+    return exitCode;
+  } finally {
+    for (const t of timers) clearInterval(t);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    if (removed) {
+      log.warn('uninstalling this Jump Client', { reason: removed });
+      removeInstallation(dir, config, log);
+    } else {
+      removePidFile(dir);
+      log.info('agent stopped', { exitCode });
+    }
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The files `install` writes next to the agent: `init-script` (start|stop|restart|status, LSB exit
+ * codes), `uninstall`, the systemd unit, and the source-tree launcher used before the executable is
+ * built. Install directories are restricted to characters that need no quoting in a unit file;
+ * everything put in a shell script is single-quoted anyway.
+ */
+
+export const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+export interface ScriptParams {
+  dir: string;
+  runAs: string;
+  /** systemd unit name, or '' when none. */
+  unit: string;
+  id8: string;
+}
+
+const AS_USER = `as_user() {
+  if [ "$(id -u)" = 0 ] && [ "$RUN_AS" != root ]; then
+    if command -v runuser >/dev/null 2>&1; then runuser -u "$RUN_AS" -- "$@"
+    else su -s /bin/sh "$RUN_AS" -c 'exec "$0" "$@"' "$@"; fi
+  elif [ "$(id -un)" = "$RUN_AS" ]; then "$@"
+  else echo "jumpgate-client: run this as root or as $RUN_AS" >&2; exit 4; fi
+}
+use_systemd() {
+  [ -n "$UNIT" ] && [ "$(id -u)" = 0 ] && [ -d /run/systemd/system ] && [ -f "/etc/systemd/system/$UNIT" ]
+}`;
+
+export function initScript(p: ScriptParams): string {
+  return `#!/bin/sh
+# jumpgate Jump Client ${p.id8}: ${p.dir}/init-script start|stop|restart|status
+# status exits 0 while the client runs and 3 when it is stopped. The client always runs as $RUN_AS.
+DIR=${shQuote(p.dir)}
+RUN_AS=${shQuote(p.runAs)}
+UNIT=${shQuote(p.unit)}
+AGENT="$DIR/bin/jumpgate-agent"
+PIDFILE="$DIR/run/agent.pid"
+LOG="$DIR/log/agent.log"
+${AS_USER}
+running_pid() {
+  pid=$(cat "$PIDFILE" 2>/dev/null) || return 1
+  case "$pid" in ''|*[!0-9]*) return 1 ;; esac
+  [ -r "/proc/$pid/cmdline" ] || return 1
+  tr '\\000' ' ' < "/proc/$pid/cmdline" | grep -qF -- "run --dir $DIR " || return 1
+  echo "$pid"
+}
+pause() { sleep 0.2 2>/dev/null || sleep 1; }
+alive() { [ -d "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+start() {
+  if pid=$(running_pid); then echo "jumpgate-client: already running (pid $pid)"; return 0; fi
+  if use_systemd; then
+    systemctl start "$UNIT" || return 1
+  else
+    if [ -f "$LOG" ] && [ "$(wc -c < "$LOG")" -gt 1048576 ]; then mv -f "$LOG" "$LOG.1"; fi
+    as_user sh -c 'cd "$1" || exit 1
+      if command -v setsid >/dev/null 2>&1; then setsid "$2" run --dir "$1" </dev/null >>"$3" 2>&1 &
+      else nohup "$2" run --dir "$1" </dev/null >>"$3" 2>&1 & fi' sh "$DIR" "$AGENT" "$LOG" || return 1
+  fi
+  i=0
+  while [ "$i" -lt 100 ]; do
+    if pid=$(running_pid); then echo "jumpgate-client: started (pid $pid)"; return 0; fi
+    pause; i=$((i + 1))
+  done
+  echo "jumpgate-client: the client did not start; see $LOG" >&2
+  return 1
+}
+stop() {
+  if use_systemd; then systemctl stop "$UNIT"; fi
+  if ! pid=$(running_pid); then echo "jumpgate-client: not running"; return 0; fi
+  kill "$pid" 2>/dev/null
+  i=0
+  while [ "$i" -lt 50 ] && alive "$pid"; do pause; i=$((i + 1)); done
+  if alive "$pid"; then kill -9 "$pid" 2>/dev/null; fi
+  echo "jumpgate-client: stopped"
+}
+case "$1" in
+  start) start ;;
+  stop) stop ;;
+  restart) stop && start ;;
+  status)
+    if pid=$(running_pid); then echo "jumpgate-client: running (pid $pid)"; exit 0; fi
+    echo "jumpgate-client: stopped"; exit 3 ;;
+  *) echo "usage: $0 start|stop|restart|status" >&2; exit 2 ;;
+esac
+`;
+}
+
+export function uninstallScript(p: ScriptParams): string {
+  return `#!/bin/sh
+# jumpgate Jump Client ${p.id8}: stops the client, tells the appliance (best effort), removes it.
+DIR=${shQuote(p.dir)}
+RUN_AS=${shQuote(p.runAs)}
+UNIT=${shQuote(p.unit)}
+${AS_USER}
+[ -d "$DIR" ] || { echo "jumpgate-client: $DIR is not installed" >&2; exit 1; }
+"$DIR/init-script" stop >/dev/null 2>&1
+as_user "$DIR/bin/jumpgate-agent" uninstall --dir "$DIR"
+status=$?
+if [ -n "$UNIT" ] && [ "$(id -u)" = 0 ] && [ -f "/etc/systemd/system/$UNIT" ]; then
+  if [ -d /run/systemd/system ]; then systemctl disable --now "$UNIT" >/dev/null 2>&1; fi
+  rm -f "/etc/systemd/system/$UNIT"
+  if [ -d /run/systemd/system ]; then systemctl daemon-reload >/dev/null 2>&1; fi
+fi
+if [ -d "$DIR" ]; then rm -rf "$DIR" 2>/dev/null; fi
+if [ -d "$DIR" ]; then echo "jumpgate-client: could not remove $DIR; run $0 as root" >&2; exit 1; fi
+echo "jumpgate-client: removed $DIR"
+exit $status
+`;
+}
+
+export function systemdUnit(p: ScriptParams): string {
+  return `[Unit]
+Description=jumpgate Jump Client ${p.id8} (${p.dir})
+Wants=network-online.target
+After=network-online.target
+ConditionPathExists=${p.dir}/agent.json
+
+[Service]
+Type=simple
+User=${p.runAs}
+WorkingDirectory=${p.dir}
+ExecStart=${p.dir}/bin/jumpgate-agent run --dir ${p.dir} --supervised
+StandardOutput=append:${p.dir}/log/agent.log
+StandardError=append:${p.dir}/log/agent.log
+Restart=always
+RestartSec=5
+RestartPreventExitStatus=78
+NoNewPrivileges=yes
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+/** Runs the agent from the source tree (tests, development): node with the TypeScript loader. */
+export function sourceLauncher(node: string, loaderUrl: string | undefined, main: string): string {
+  const loader = loaderUrl ? ` --import ${shQuote(loaderUrl)}` : '';
+  return `#!/bin/sh
+# Development launcher: runs the Jump Client agent with Node.js from ${main}.
+exec ${shQuote(node)}${loader} ${shQuote(main)} "$@"
+`;
+}

@@ -1,0 +1,55 @@
+/** The real terminal: a PTY running the login shell of the account the Jump Client runs as. */
+import { userInfo } from 'node:os';
+import { spawn as spawnPty } from 'node-pty';
+import type { Terminal } from './backends.ts';
+
+function loginShell(): string {
+  const shell = userInfo().shell;
+  return shell && shell !== '/usr/sbin/nologin' && shell !== '/bin/false' ? shell : '/bin/sh';
+}
+
+export function spawnLoginShell(cols: number, rows: number, home = userInfo().homedir): Terminal {
+  const account = userInfo();
+  const shell = loginShell();
+  const env: Record<string, string> = {
+    HOME: home,
+    USER: account.username,
+    LOGNAME: account.username,
+    SHELL: shell,
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    TERM: 'xterm-256color',
+    LANG: process.env.LANG ?? 'C.UTF-8',
+  };
+  const pty = spawnPty(shell, ['-l'], { name: 'xterm-256color', cols, rows, cwd: home, env, encoding: null });
+  let exited = false;
+  pty.onExit(() => (exited = true));
+  return {
+    pid: pty.pid,
+    shell,
+    onData: (listener) => void pty.onData((data) => listener(typeof data === 'string' ? Buffer.from(data) : data)),
+    onExit: (listener) => void pty.onExit(({ exitCode, signal }) => listener({ code: exitCode, signal: signal ? String(signal) : null })),
+    write: (data) => pty.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength)),
+    resize: (cols2, rows2) => pty.resize(cols2, rows2),
+    pause: () => pty.pause(),
+    resume: () => pty.resume(),
+    kill() {
+      if (exited) return;
+      // The whole process group: the shell and whatever it started in the foreground.
+      for (const target of [-pty.pid, pty.pid]) {
+        try {
+          process.kill(target, 'SIGHUP');
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+        }
+      }
+      setTimeout(() => {
+        if (exited) return;
+        try {
+          process.kill(-pty.pid, 'SIGKILL');
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+        }
+      }, 2000).unref();
+    },
+  };
+}
