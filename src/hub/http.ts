@@ -42,6 +42,7 @@ export function createHttpAdapter(options: HttpAdapterOptions): (res: HttpRespon
     res.onAborted(() => {
       state.aborted = true;
       state.controller.abort();
+      state.abortBody?.();
     });
 
     const limit = options.maxBodyBytes(method, path);
@@ -79,6 +80,8 @@ interface ResponseState {
   aborted: boolean;
   finished: boolean;
   controller: AbortController;
+  /** Fails the request body stream when the client goes away, so a reader never waits forever. */
+  abortBody?: () => void;
 }
 
 function bodyStream(res: HttpResponse, state: ResponseState, limit: number): ReadableStream<Uint8Array> {
@@ -87,16 +90,25 @@ function bodyStream(res: HttpResponse, state: ResponseState, limit: number): Rea
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
+        let open = true;
+        state.abortBody = () => {
+          if (open) controller.error(new Error('the client aborted the request'));
+          open = false;
+        };
         res.onData((chunk, isLast) => {
           if (state.finished) return;
           received += chunk.byteLength;
           if (received > limit) {
+            open = false;
             controller.error(new AppError('payload_too_large', { details: { limit_bytes: limit } }));
             writeError(res, state, new AppError('payload_too_large', { details: { limit_bytes: limit } }), true);
             return;
           }
           controller.enqueue(new Uint8Array(chunk.slice(0)));
-          if (isLast) controller.close();
+          if (isLast) {
+            open = false;
+            controller.close();
+          }
           else if ((controller.desiredSize ?? 1) <= 0 && !paused) {
             paused = true;
             res.pause();

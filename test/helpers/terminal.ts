@@ -1,0 +1,67 @@
+/** A technician's terminal in tests: the session's terminal WebSocket, with its output collected. */
+import WebSocket from 'ws';
+import { eventually } from './hub-client.ts';
+
+export interface TestTerminal {
+  ws: WebSocket;
+  output(): string;
+  exit: Promise<number>;
+  type(text: string): void;
+  /** Types `command`, then waits for `marker` in the output; returns the output since typing. */
+  run(command: string, marker: RegExp, timeoutMs?: number): Promise<string>;
+  resize(cols: number, rows: number): void;
+  close(): Promise<void>;
+}
+
+export async function openTerminal(url: string, sessionId: string, token: string): Promise<TestTerminal> {
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/api/session/v1/${sessionId}/terminal`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const chunks: Buffer[] = [];
+  let text = '';
+  let dirty = false;
+  const output = () => {
+    if (dirty) {
+      text = Buffer.concat(chunks).toString('utf8');
+      dirty = false;
+    }
+    return text;
+  };
+  let onExit!: (code: number) => void;
+  const exit = new Promise<number>((r) => (onExit = r));
+  ws.on('message', (data, binary) => {
+    if (binary) {
+      chunks.push(data as Buffer);
+      dirty = true;
+    } else {
+      const m = JSON.parse(data.toString());
+      if (m.type === 'exit') onExit(m.code);
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('unexpected-response', (_q, res) => reject(new Error(`terminal refused: ${res.statusCode}`)));
+  });
+  const t: TestTerminal = {
+    ws,
+    output,
+    exit,
+    type: (s) => ws.send(Buffer.from(s)),
+    async run(command, marker, timeoutMs = 10_000) {
+      const start = output().length;
+      t.type(command);
+      await eventually(() => marker.test(output().slice(start)), timeoutMs, `output matching ${marker}`).catch((err: Error) => {
+        throw new Error(`${err.message}; the terminal showed ${JSON.stringify(output().slice(-400))}`);
+      });
+      return output().slice(start);
+    },
+    resize: (cols, rows) => ws.send(JSON.stringify({ type: 'resize', cols, rows })),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (ws.readyState === WebSocket.CLOSED) return resolve();
+        ws.once('close', () => resolve());
+        ws.close();
+      }),
+  };
+  return t;
+}

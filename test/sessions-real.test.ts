@@ -1,0 +1,174 @@
+/**
+ * Sessions with real shells: the agent's session code (src/agent/session) with the real PTY, file
+ * system and system information, against the real appliance. The agent's control link here is a
+ * bare socket that hands `session_open` to that code; the installed agent does the same.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync as readdir, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runSession, type RunningSession } from '../src/agent/session/index.ts';
+import { realBackends } from '../src/agent/session/real.ts';
+import { startTestAppliance, type ApiClient, type TestAppliance } from './helpers/appliance.ts';
+import { connectAgent, enrolledClient, eventually, type RawAgent } from './helpers/hub-client.ts';
+import { openTerminal } from './helpers/terminal.ts';
+
+describe('sessions with real shells', () => {
+  let t: TestAppliance;
+  let admin: ApiClient;
+  let clientId: number;
+  let control: RawAgent;
+  const running: RunningSession[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'jumpgate-files-'));
+
+  before(async () => {
+    t = await startTestAppliance();
+    admin = await t.login();
+    const c = await enrolledClient(t.appliance.registry);
+    clientId = c.id;
+    control = await connectAgent(t.url, c.id, c.secret);
+    control.ws.on('message', (raw, binary) => {
+      if (binary) return;
+      const m = JSON.parse(raw.toString());
+      if (m.type === 'session_open') {
+        // A clean home: the machine's own shell start-up files are not this test's business.
+        running.push(runSession({ origin: t.url.replace(/^http/, 'ws'), clientId: c.id, secret: c.secret }, m, realBackends(dir)));
+      }
+    });
+    control.hello();
+    await control.next('welcome');
+  });
+  after(async () => {
+    for (const s of running) s.end();
+    control.ws.terminate();
+    await t.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const jump = async () => {
+    const res = await admin.post('/api/command/v1/jump', { jump_client_id: clientId, cols: 100, rows: 30 });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    return res.body.session_id as string;
+  };
+
+  it('runs commands in a real PTY as the account, with resize and UTF-8', async () => {
+    const id = await jump();
+    const term = await openTerminal(t.url, id, admin.token!);
+    assert.match(await term.run('echo hello-$((6*7))\n', /hello-42/), /hello-42/);
+    assert.match(await term.run('tty\n', /\/dev\/pts\/\d+/), /\/dev\/pts\/\d+/);
+    const me = new RegExp(`[\\r\\n]${userInfo().username}\\r?\\n`);
+    assert.match(await term.run('whoami\n', me), me);
+    term.resize(132, 43);
+    assert.match(await term.run('stty size\n', /43 132/), /43 132/);
+    const utf8 = 'žluťoučký kůň — 日本語 ✓ 🚀';
+    assert.ok((await term.run(`printf '%s\\n' '${utf8}'\n`, /🚀\r?\n/)).includes(utf8));
+    await term.close();
+  });
+
+  it('ends the remote shell when the session ends', async () => {
+    const id = await jump();
+    const term = await openTerminal(t.url, id, admin.token!);
+    const out = await term.run('echo pid=$$\n', /pid=\d+/);
+    const pid = Number(out.match(/pid=(\d+)/)![1]);
+    assert.doesNotThrow(() => process.kill(pid, 0), 'the shell runs');
+    assert.equal((await admin.del(`/api/session/v1/${id}`)).status, 204);
+    await eventually(() => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 5000, 'the shell to be gone');
+    await term.close();
+  });
+
+  it('uploads and downloads 50 MB byte-identical, lists directories, refuses what the account may not read', async () => {
+    const id = await jump();
+    const files = join(dir, 'files');
+    mkdirSync(files);
+    const data = randomBytes(50 * 1024 * 1024);
+    const target = join(files, 'big.bin');
+    const put = await fetch(`${t.url}/api/session/v1/${id}/files?path=${encodeURIComponent(target)}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${admin.token}` },
+      body: data,
+    });
+    assert.equal(put.status, 201, await put.clone().text());
+    assert.equal((await put.json()).bytes, data.length);
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    assert.equal(sha(readFileSync(target)), sha(data));
+
+    const get = await fetch(`${t.url}/api/session/v1/${id}/files?path=${encodeURIComponent(target)}`, {
+      headers: { authorization: `Bearer ${admin.token}` },
+    });
+    assert.equal(get.status, 200);
+    assert.equal(get.headers.get('content-length'), String(data.length));
+    assert.equal(sha(Buffer.from(await get.arrayBuffer())), sha(data));
+
+    const listing = await admin.get(`/api/session/v1/${id}/files?path=${encodeURIComponent(files)}`);
+    assert.equal(listing.status, 200);
+    assert.equal(listing.body.kind, 'directory');
+    assert.deepEqual(listing.body.entries.map((e: any) => e.name), ['big.bin']);
+
+    const missing = await admin.get(`/api/session/v1/${id}/files?path=${encodeURIComponent(join(dir, 'nope'))}`);
+    assert.equal(missing.status, 404);
+
+    if (userInfo().uid === 0) {
+      // root reads everything; a file the account may not read is checked with the installed agent.
+      return;
+    }
+    const secret = join(dir, 'secret');
+    writeFileSync(secret, 'x');
+    chmodSync(secret, 0o000);
+    const refused = await admin.get(`/api/session/v1/${id}/files?path=${encodeURIComponent(secret)}`);
+    assert.equal(refused.status, 403);
+  });
+
+  it('an interrupted upload leaves nothing behind', async () => {
+    const id = await jump();
+    const target = join(dir, 'interrupted.bin');
+    const controller = new AbortController();
+    let sent = 0;
+    let cancelled = false;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(c) {
+        // Bounded: at most 64 MB, and nothing more once the request is cut.
+        if (cancelled || sent++ > 256) return c.close();
+        c.enqueue(randomBytes(256 * 1024));
+        await new Promise((r) => setTimeout(r, 5));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    controller.signal.addEventListener('abort', () => (cancelled = true));
+    const put = fetch(`${t.url}/api/session/v1/${id}/files?path=${encodeURIComponent(target)}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${admin.token}` },
+      body,
+      signal: controller.signal,
+      // @ts-expect-error Node's fetch needs duplex for a streamed body
+      duplex: 'half',
+    }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    controller.abort();
+    await put;
+    await eventually(() => !readdir(dir).some((n) => n.includes('interrupted')), 5000, 'temporary file removed');
+    assert.equal(existsSync(target), false);
+  });
+
+  it('reports system information', async () => {
+    const id = await jump();
+    const info = await admin.get(`/api/session/v1/${id}/system-info`);
+    assert.equal(info.status, 200);
+    assert.ok(info.body.os.kernel.length > 0);
+    assert.ok(info.body.cpu.cores >= 1);
+    assert.ok(info.body.memory.total_bytes > 0);
+    assert.ok(info.body.disks.length >= 1);
+    assert.ok(info.body.network.some((n: any) => n.name === 'lo'));
+    assert.ok(info.body.processes.length >= 1);
+  });
+});
