@@ -36,6 +36,9 @@ export interface PresenceOptions {
   now?: () => number;
 }
 
+/** How long statistics wait to be written with others. */
+const STATS_FLUSH_MS = 50;
+
 const AGENT_ACTOR = (client: JumpClient): AuditActor => ({ kind: 'agent', id: client.id, name: `agent:${client.id}` });
 
 export function fromStatistics(s: Statistics): Partial<JumpClient> {
@@ -58,6 +61,32 @@ function liveStatus(disabled: boolean, needsUpdate: boolean): ClientStatus {
 export function createPresence(options: PresenceOptions): FleetPort {
   const { registry } = options;
   const now = options.now ?? Date.now;
+
+  // Statistics arrive all the time from every client: they are coalesced (the latest per client)
+  // and written together, one transaction per flush, instead of one transaction per message.
+  const pendingStats = new Map<number, Statistics & { reported_at: number }>();
+  let flushing: Promise<void> | undefined;
+  const flushStats = async (): Promise<void> => {
+    while (pendingStats.size > 0) {
+      const batch = [...pendingStats.entries()];
+      pendingStats.clear();
+      await registry.write(() => {
+        for (const [clientId, statistics] of batch) {
+          const row = registry.clients.get(clientId);
+          if (!row) continue;
+          registry.clients.put({ ...row, ...fromStatistics(statistics), statistics, updated_at: now() });
+        }
+      });
+    }
+  };
+  const scheduleStats = (): Promise<void> => {
+    flushing ??= new Promise<void>((resolve) => setTimeout(resolve, STATS_FLUSH_MS))
+      .then(flushStats)
+      .finally(() => {
+        flushing = undefined;
+      });
+    return flushing;
+  };
 
   /** Applies `change` to the row, if it still exists, in one write. */
   const update = (clientId: number, change: (row: JumpClient) => Partial<JumpClient> | undefined) =>
@@ -103,8 +132,9 @@ export function createPresence(options: PresenceOptions): FleetPort {
       };
     },
 
-    async statistics(clientId, statistics) {
-      await update(clientId, () => ({ ...fromStatistics(statistics), statistics: { ...statistics, reported_at: now() } }));
+    statistics(clientId, statistics) {
+      pendingStats.set(clientId, { ...statistics, reported_at: now() });
+      return scheduleStats();
     },
 
     async stateChanged(clientId, disabled) {
