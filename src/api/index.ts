@@ -81,7 +81,7 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
     c.header('X-Frame-Options', 'DENY');
     c.header(
       'Content-Security-Policy',
-      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     );
     requests({ route: c.req.routePath, method: c.req.method, status: String(c.res.status) });
   });

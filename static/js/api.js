@@ -96,6 +96,71 @@ function toApiError(res, data) {
   return new ApiError(res.status, `http_${res.status}`, res.statusText || `HTTP ${res.status}`, { retryAfter });
 }
 
+/**
+ * GET a list page with its pagination headers.
+ * @returns {Promise<{ items: any[], total: number, lastPage: number }>}
+ */
+export async function getPage(path) {
+  const res = await fetch(path, { headers: { accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' });
+  const data = await decode(res);
+  if (!res.ok) {
+    const error = toApiError(res, data);
+    if (res.status === 401) onSessionEnded(error);
+    throw error;
+  }
+  const items = Array.isArray(data) ? data : [];
+  const total = Number(res.headers.get('x-pagination-total') ?? items.length);
+  const lastPage = Number(res.headers.get('x-pagination-last-page') ?? 1);
+  return { items, total, lastPage };
+}
+
+/** Every page of a list (per_page 1000), for the short lists of administration. */
+export async function getAll(path) {
+  const sep = path.includes('?') ? '&' : '?';
+  const out = [];
+  for (let page = 1; ; page++) {
+    const { items, lastPage } = await getPage(`${path}${sep}per_page=1000&current_page=${page}`);
+    out.push(...items);
+    if (page >= lastPage || items.length === 0) return out;
+  }
+}
+
+/**
+ * PUT a file's raw bytes with upload progress (fetch cannot report it; XMLHttpRequest can).
+ * @param {string} path
+ * @param {Blob} body
+ * @param {(sent: number, total: number) => void} onProgress
+ * @returns {{ done: Promise<any>, abort: () => void }}
+ */
+export function upload(path, body, onProgress) {
+  const xhr = new XMLHttpRequest();
+  const done = new Promise((resolve, reject) => {
+    xhr.open('PUT', path);
+    xhr.setRequestHeader('content-type', 'application/octet-stream');
+    const csrf = store.get().csrf;
+    if (csrf) xhr.setRequestHeader(CSRF_HEADER, csrf);
+    xhr.upload.addEventListener('progress', (e) => onProgress(e.loaded, e.lengthComputable ? e.total : body.size));
+    xhr.addEventListener('error', () => reject(new ApiError(0, 'network_error', 'The upload was interrupted.')));
+    xhr.addEventListener('abort', () => reject(new ApiError(0, 'aborted', 'The upload was cancelled.')));
+    xhr.addEventListener('load', () => {
+      let data = null;
+      try {
+        data = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+      } catch (err) {
+        data = null;
+        console.warn('upload answer is not JSON', err);
+      }
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(data);
+      const error = data?.error;
+      const apiError = new ApiError(xhr.status, error?.code ?? `http_${xhr.status}`, error?.message ?? xhr.statusText);
+      if (xhr.status === 401) onSessionEnded(apiError);
+      reject(apiError);
+    });
+    xhr.send(body);
+  });
+  return { done, abort: () => xhr.abort() };
+}
+
 export const get = (path, options) => request('GET', path, undefined, options);
 export const post = (path, body, options) => request('POST', path, body, options);
 export const patch = (path, body, options) => request('PATCH', path, body, options);

@@ -12,11 +12,12 @@
  * @property {object|null} me                  the answer of /api/auth/me (or the login's user)
  * @property {string|null} notice              i18n key of a message for the login page (session ended)
  * @property {'en'|'it'} lang                   the console's language (see i18n.js)
+ * @property {string} route                     the signed-in page, from the address's hash (main.js)
  */
 
 /** @returns {State} */
 function initialState() {
-  return { page: 'loading', csrf: null, me: null, notice: null, lang: 'en' };
+  return { page: 'loading', csrf: null, me: null, notice: null, lang: 'en', route: 'jump' };
 }
 
 /**

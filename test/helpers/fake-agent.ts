@@ -7,7 +7,14 @@ import WebSocket from 'ws';
 import { SESSION_HEADER, SESSION_PATH, agentCredentials, dataFrame, type SystemInfo } from '../../src/shared/protocol.ts';
 import { connectAgent, type RawAgent } from './hub-client.ts';
 
-export type SessionBehaviour = 'echo' | 'never-ready' | 'refuse' | 'spawn-error' | 'drop-control';
+/** 'shell' echoes like 'echo' and also answers `echo <text>` lines (ended by Enter) with `<text>`. */
+export type SessionBehaviour = 'echo' | 'shell' | 'never-ready' | 'refuse' | 'spawn-error' | 'drop-control';
+
+/** A file the fake agent keeps in memory: uploads land here, downloads and listings read it. */
+export interface FakeFile {
+  data: Buffer;
+  mtime: number;
+}
 
 export interface FakeAgent {
   control: RawAgent;
@@ -15,6 +22,10 @@ export interface FakeAgent {
   behaviour: SessionBehaviour;
   /** Sessions opened, by id. */
   opened: string[];
+  /** The remote file system, by absolute path (shared by the agent's sessions). */
+  files: Map<string, FakeFile>;
+  /** Every terminal size the hub asked for (`resize`), oldest first. */
+  resizes: { cols: number; rows: number }[];
   close(): void;
 }
 
@@ -38,6 +49,8 @@ export async function startFakeAgent(url: string, id: number, secret: string, be
     sessions: [],
     behaviour,
     opened: [],
+    resizes: [],
+    files: new Map([['/home/tech/readme.txt', { data: Buffer.from('hello from the fake agent\n'), mtime: Date.now() }]]),
     close() {
       for (const s of agent.sessions) s.terminate();
       control.ws.terminate();
@@ -66,6 +79,8 @@ export async function startFakeAgent(url: string, id: number, secret: string, be
       ws.send(JSON.stringify({ type: 'ready', shell: '/bin/fake', pid: 1 }));
       ws.send(dataFrame(0, Buffer.from('fake$ ')));
     });
+    const files = serveFiles(ws, agent.files);
+    let line = '';
     ws.on('message', (data, binary) => {
       const buf = data as Buffer;
       if (binary) {
@@ -73,13 +88,86 @@ export async function startFakeAgent(url: string, id: number, secret: string, be
           const input = buf.subarray(1);
           ws.send(JSON.stringify({ type: 'credit', channel: 0, bytes: input.byteLength }));
           ws.send(dataFrame(0, input));
-        }
+          if (agent.behaviour === 'shell') line = answerLine(ws, line + input.toString());
+        } else files.data(buf[0], buf.subarray(1));
         return;
       }
       const msg = JSON.parse(buf.toString());
       if (msg.type === 'sysinfo_get') ws.send(JSON.stringify({ type: 'sysinfo', request_id: msg.request_id, info: SAMPLE_SYSINFO }));
       if (msg.type === 'end') ws.close(1000);
+      if (msg.type === 'resize') agent.resizes.push({ cols: msg.cols, rows: msg.rows });
+      files.control(msg);
     });
   });
   return agent;
+}
+
+/** The 'shell' behaviour: on Enter, `echo <text>` prints `<text>`, then a new prompt. */
+function answerLine(ws: WebSocket, pending: string): string {
+  let rest = pending;
+  for (let end = rest.indexOf('\r'); end >= 0; end = rest.indexOf('\r')) {
+    const command = rest.slice(0, end).trim();
+    rest = rest.slice(end + 1);
+    const output = command.startsWith('echo ') ? `${command.slice(5)}\r\n` : command ? `${command.split(' ')[0]}: command not found\r\n` : '';
+    ws.send(dataFrame(0, Buffer.from(`\r\n${output}fake$ `)));
+  }
+  return rest;
+}
+
+/**
+ * The file channels of the protocol over an in-memory file system (`~` is `/home/tech`, as a real
+ * agent resolves it to its user's home): `file_get` of a folder answers
+ * `dir_listing` (folders are the prefixes of the stored paths), of a file `file_meta`, the bytes and
+ * `file_end`; `file_put` answers `upload_ready`, returns credit for the bytes and stores them on
+ * `file_put_end` with `upload_done`.
+ */
+function serveFiles(ws: WebSocket, files: Map<string, FakeFile>) {
+  const uploads = new Map<number, { path: string; chunks: Buffer[] }>();
+  const send = (m: unknown) => ws.send(JSON.stringify(m));
+  const clean = (path: string) => '/' + path.replace(/^~(?=\/|$)/, '/home/tech').split('/').filter(Boolean).join('/');
+  const listing = (dir: string) => {
+    const prefix = dir === '/' ? '/' : `${dir}/`;
+    const entries = new Map<string, { name: string; kind: 'file' | 'directory'; size: number; mode: number; mtime: number }>();
+    for (const [path, file] of files) {
+      if (!path.startsWith(prefix)) continue;
+      const [name, ...deeper] = path.slice(prefix.length).split('/');
+      if (deeper.length) entries.set(name, { name, kind: 'directory', size: 0, mode: 0o755, mtime: file.mtime });
+      else entries.set(name, { name, kind: 'file', size: file.data.byteLength, mode: 0o644, mtime: file.mtime });
+    }
+    return [...entries.values()].sort((a, b) => a.name.localeCompare(b.name));
+  };
+  return {
+    control(msg: { type: string; channel?: number; path?: string }) {
+      const channel = msg.channel ?? 0;
+      if (msg.type === 'file_get') {
+        const path = clean(msg.path ?? '/');
+        const file = files.get(path);
+        if (file) {
+          send({ type: 'file_meta', channel, size: file.data.byteLength, mode: 0o644, mtime: file.mtime });
+          for (let off = 0; off < file.data.byteLength; off += 64 * 1024) ws.send(dataFrame(channel, file.data.subarray(off, off + 64 * 1024)));
+          send({ type: 'file_end', channel });
+          return;
+        }
+        const entries = listing(path);
+        if (path !== '/' && entries.length === 0) return send({ type: 'file_error', channel, code: 'not_found', message: `${path} does not exist` });
+        send({ type: 'dir_listing', channel, path, entries, truncated: false });
+      } else if (msg.type === 'file_put') {
+        uploads.set(channel, { path: clean(msg.path ?? '/upload'), chunks: [] });
+        send({ type: 'upload_ready', channel });
+      } else if (msg.type === 'file_put_end') {
+        const upload = uploads.get(channel);
+        if (!upload) return;
+        uploads.delete(channel);
+        const data = Buffer.concat(upload.chunks);
+        files.set(upload.path, { data, mtime: Date.now() });
+        send({ type: 'upload_done', channel, bytes: data.byteLength });
+      } else if (msg.type === 'file_cancel') uploads.delete(channel);
+    },
+    data(channel: number, bytes: Buffer) {
+      const upload = uploads.get(channel);
+      if (!upload) return;
+      upload.chunks.push(Buffer.from(bytes));
+      send({ type: 'credit', channel, bytes: bytes.byteLength });
+    },
+  };
 }

@@ -1,22 +1,16 @@
 /**
- * The page after login: who is signed in and whether they are an administrator, the appliance's
- * version and certificate fingerprint (GET /api/server-info), and Log out. Names come from the
- * server and are shown with textContent only.
+ * My account: who is signed in and whether they are an administrator, the appliance's version and
+ * certificate fingerprint (GET /api/server-info), and Log out. Names come from the server and are
+ * shown with textContent only.
  */
-import { get, post } from '../api.js';
+import { get } from '../api.js';
 import { alertBox, detail, h, mount, showError } from '../dom.js';
 import { errorMessage, t } from '../i18n.js';
-import { clearSession, store } from '../store.js';
+import { identity } from '../components/shell.js';
+import { store } from '../store.js';
 
 /** The last /api/server-info answer, kept so a language switch does not fetch it again. */
 let serverInfo = null;
-
-/** Who is signed in, as display name and username (a user, or an API account). */
-function identity(me) {
-  if (me?.user) return { name: me.user.display_name || me.user.username, username: me.user.username, admin: me.user.is_admin };
-  if (me?.api_account) return { name: me.api_account.name, username: `api:${me.api_account.name}`, admin: me.api_account.is_admin };
-  return { name: '?', username: '?', admin: false };
-}
 
 function accountCard(me) {
   const who = identity(me);
@@ -56,20 +50,6 @@ function applianceCard(info, errorBox) {
   );
 }
 
-async function logOut(button, errorBox) {
-  button.disabled = true;
-  button.textContent = t('home.loggingOut');
-  try {
-    await post('/api/auth/logout', undefined, { authenticated: false });
-    serverInfo = null;
-    clearSession('login.loggedOut');
-  } catch (error) {
-    showError(errorBox, { message: errorMessage(error), code: error.code });
-    button.disabled = false;
-    button.textContent = t('home.logout');
-  }
-}
-
 /**
  * @param {HTMLElement} root
  * @param {{ focus?: boolean }} [options] move the focus to the heading (on arrival, not on a language switch)
@@ -77,12 +57,10 @@ async function logOut(button, errorBox) {
 export function renderHome(root, options = {}) {
   const { me } = store.get();
   const errorBox = alertBox('home-error');
-  const logout = h('button', { type: 'button', id: 'logout', class: 'secondary' }, t('home.logout'));
-  logout.addEventListener('click', () => logOut(logout, errorBox));
-  const heading = h('h1', { id: 'home-title', tabIndex: -1 }, t('home.title'));
+  const heading = h('h1', { id: 'home-title', tabIndex: -1 }, t('nav.account'));
   const appliance = applianceCard(serverInfo, errorBox);
 
-  mount(root, h('div', { class: 'page-head' }, heading, logout), h('div', { class: 'grid' }, accountCard(me), appliance));
+  mount(root, h('div', { class: 'page-head' }, heading), h('div', { class: 'grid' }, accountCard(me), appliance));
   if (options.focus) heading.focus();
   if (serverInfo) return;
 

@@ -1,0 +1,120 @@
+/**
+ * Jump Groups (SPEC C5, P2): shared groups (new, change, delete), each with its members and the
+ * Jump Item role each member holds there (add, change role, remove), and the roles with what they
+ * allow. Administrators only.
+ */
+import { del, getAll, patch, post } from '../api.js';
+import { alertBox, h, showError } from '../dom.js';
+import { errorMessage, t } from '../i18n.js';
+import { dataTable, inputField, selectField } from '../components/admin-ui.js';
+import { confirmDialog, openDialog, toast } from '../components/dialog.js';
+import { directory, loadDirectory } from '../components/directory.js';
+
+const PERMS = ['perm_start', 'perm_add', 'perm_remove', 'perm_move', 'perm_edit_tag', 'perm_edit_comments', 'perm_edit_identity', 'perm_view_reports'];
+let chosen = 0;
+
+function editGroup(group, reload) {
+  const name = inputField({ id: 'group-name', label: t('field.name'), value: group?.name ?? '', required: true });
+  const code = inputField({ id: 'group-code', label: t('group.code'), value: group?.code_name ?? '', hint: t('group.codeHint') });
+  const comments = inputField({ id: 'group-comments', label: t('field.comments'), value: group?.comments ?? '', multiline: true });
+  const errorBox = alertBox('group-error');
+  const save = h('button', { type: 'submit', class: 'primary-inline', form: 'group-form', id: 'group-save' }, t('action.save'));
+  const form = h('form', { id: 'group-form', class: 'form' }, errorBox, name.row, code.row, comments.row);
+  const { close } = openDialog({ title: group ? t('group.edit') : t('group.new'), body: form, actions: [save] });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const body = { name: name.input.value.trim(), comments: comments.input.value };
+    if (code.input.value.trim()) body.code_name = code.input.value.trim();
+    try {
+      const saved = group ? await patch(`/api/config/v1/jump-group/${group.id}`, body) : await post('/api/config/v1/jump-group', body);
+      chosen = saved.id;
+      close();
+      reload();
+    } catch (error) {
+      showError(errorBox, { message: errorMessage(error), code: error.code });
+    }
+  });
+}
+
+async function act(call, reload) {
+  try {
+    await call();
+    toast(t('common.saved'));
+  } catch (error) {
+    toast(errorMessage(error), 'error');
+  }
+  reload();
+}
+
+function members(group, rows, reload) {
+  const { users, roles } = directory();
+  const roleOptions = roles.map((r) => [r.id, r.name]);
+  const base = `/api/config/v1/jump-group/${group.id}/user`;
+  const table = dataTable({
+    caption: t('group.members'),
+    id: 'member-list',
+    empty: t('group.noMembers'),
+    rows,
+    columns: [
+      { label: t('login.username'), cell: (m) => users.get(m.user_id)?.username ?? `#${m.user_id}` },
+      {
+        label: t('group.role'),
+        cell: (m) => {
+          const s = selectField({ id: `member-role-${m.user_id}`, label: t('group.roleOf', { name: users.get(m.user_id)?.username ?? m.user_id }), options: roleOptions, value: m.jump_item_role_id });
+          s.row.querySelector('label')?.classList.add('visually-hidden');
+          s.input.addEventListener('change', () => act(() => patch(`${base}/${m.user_id}`, { jump_item_role_id: Number(s.input.value) }), reload));
+          return s.row;
+        },
+      },
+      { label: t('common.actions'), cell: (m) => h('button', { type: 'button', class: 'danger small', onClick: () => act(() => del(`${base}/${m.user_id}`), reload) }, t('group.removeMember')) },
+    ],
+  });
+  const outside = [...users.values()].filter((u) => !rows.some((m) => m.user_id === u.id));
+  const who = selectField({ id: 'member-user', label: t('group.addUser'), options: outside.map((u) => [u.id, u.username]) });
+  const role = selectField({ id: 'member-new-role', label: t('group.role'), options: roleOptions, value: 2 });
+  const add = h('button', { type: 'submit', class: 'secondary', disabled: outside.length === 0 }, t('group.addMember'));
+  const form = h('form', { class: 'inline-form' }, who.row, role.row, add);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    act(() => post(base, { user_id: Number(who.input.value), jump_item_role_id: Number(role.input.value) }), reload);
+  });
+  return [table, form];
+}
+
+function rolesTable() {
+  return dataTable({
+    caption: t('group.roles'),
+    id: 'role-list',
+    empty: '—',
+    rows: directory().roles,
+    columns: [{ label: t('field.name'), cell: (r) => h('span', { title: r.description }, r.name) }, ...PERMS.map((p) => ({ label: t(`perm.${p}`), class: 'center', cell: (r) => (r[p] ? '✓' : '—') }))],
+  });
+}
+
+/** @param {HTMLElement} root */
+export function renderGroups(root) {
+  const reload = async () => {
+    try {
+      await loadDirectory();
+      const groups = [...directory().shared.values()];
+      if (!groups.some((g) => g.id === chosen)) chosen = groups[0]?.id ?? 0;
+      const group = directory().shared.get(chosen);
+      const rows = group ? await getAll(`/api/config/v1/jump-group/${group.id}/user`) : [];
+      const picker = h('ul', { class: 'pick-list', 'aria-label': t('nav.groups') }, groups.map((g) => h('li', {}, h('button', { type: 'button', class: 'pick', 'aria-current': g.id === chosen ? 'true' : undefined, onClick: () => { chosen = g.id; reload(); } }, g.name))));
+      const detail = group
+        ? h('section', { class: 'card', 'aria-labelledby': 'group-title' },
+            h('div', { class: 'page-head' }, h('h2', { id: 'group-title' }, group.name), h('div', { class: 'button-row' },
+              h('button', { type: 'button', class: 'secondary small', onClick: () => editGroup(group, reload) }, t('action.edit')),
+              h('button', { type: 'button', class: 'danger small', onClick: async () => (await confirmDialog({ title: t('group.deleteTitle'), message: t('group.deleteAsk', { name: group.name }), confirm: t('action.delete'), danger: true })) && act(() => del(`/api/config/v1/jump-group/${group.id}`), reload) }, t('action.delete')))),
+            h('p', { class: 'muted' }, `${t('group.code')}: ${group.code_name}`, group.comments ? ` · ${group.comments}` : ''),
+            h('h3', {}, t('group.members')), members(group, rows, reload))
+        : h('p', { class: 'empty' }, t('group.none'));
+      const add = h('button', { type: 'button', class: 'primary-inline', id: 'group-add', onClick: () => editGroup(null, reload) }, t('group.new'));
+      root.replaceChildren(h('div', { class: 'admin-page' }, h('div', { class: 'page-head' }, h('h1', {}, t('nav.groups')), add), groups.length ? h('div', { class: 'groups-layout' }, h('div', { class: 'card' }, picker), detail) : h('section', { class: 'card' }, detail), h('section', { class: 'card', 'aria-labelledby': 'roles-title' }, h('h2', { id: 'roles-title' }, t('group.roles')), rolesTable())));
+    } catch (error) {
+      root.replaceChildren(h('p', { class: 'alert', role: 'alert' }, errorMessage(error)));
+    }
+  };
+  root.replaceChildren(h('h1', {}, t('nav.groups')), h('p', { class: 'muted' }, t('common.loading')));
+  void reload();
+}
