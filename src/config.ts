@@ -39,8 +39,76 @@ export interface ServeConfig {
 export type Command =
   | { readonly kind: 'serve'; readonly config: ServeConfig }
   | { readonly kind: 'backup'; readonly dataDir: string; readonly file: string }
+  | { readonly kind: 'simulate'; readonly options: SimulateConfig }
   | { readonly kind: 'version' }
   | { readonly kind: 'help' };
+
+export interface SimulateConfig {
+  readonly url: string;
+  readonly installerKey: string;
+  readonly agents: number;
+  readonly rate: number;
+  readonly statsIntervalSeconds: number;
+  readonly durationSeconds: number;
+  readonly sources: number;
+  readonly seed: string;
+}
+
+const number = (min: number, max: number, what: string) =>
+  v.pipe(
+    v.string(),
+    v.regex(/^\d+(\.\d+)?$/, `must be a number from ${min} to ${max}${what}`),
+    v.transform(Number),
+    v.minValue(min, `must be a number from ${min} to ${max}${what}`),
+    v.maxValue(max, `must be a number from ${min} to ${max}${what}`),
+  );
+
+const SimulateSchema = v.object({
+  url: v.pipe(v.string('is required'), v.url('must be an absolute URL'), v.regex(/^https?:\/\//, 'must start with http:// or https://')),
+  installer: v.pipe(v.string('is required'), v.minLength(16, 'must be an installer key'), v.maxLength(128, 'must be an installer key')),
+  agents: number(1, 50_000, ''),
+  rate: number(1, 100_000, ' agents a second'),
+  'stats-interval': number(0.05, 86_400, ' seconds'),
+  duration: number(1, 86_400, ' seconds'),
+  sources: number(1, 250, ' addresses'),
+  seed: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1..64 letters, digits, . _ -')),
+});
+
+const SIMULATE_FLAGS = {
+  url: { type: 'string' },
+  installer: { type: 'string' },
+  agents: { type: 'string', default: '1000' },
+  rate: { type: 'string', default: '500' },
+  'stats-interval': { type: 'string', default: '60' },
+  duration: { type: 'string', default: '60' },
+  sources: { type: 'string', default: '16' },
+  seed: { type: 'string', default: 'sim' },
+} as const;
+
+function readSimulate(args: string[]): SimulateConfig {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: SIMULATE_FLAGS, strict: true, allowPositionals: false });
+  } catch (err) {
+    throw new ConfigError((err as Error).message.replace(/\. To specify.*$/s, ''));
+  }
+  const result = v.safeParse(SimulateSchema, parsed.values);
+  if (!result.success) {
+    const issue = result.issues[0];
+    throw new ConfigError(`simulate --${v.getDotPath(issue) ?? 'argument'}: ${issue.message}`);
+  }
+  const o = result.output;
+  return Object.freeze({
+    url: o.url,
+    installerKey: o.installer,
+    agents: Math.floor(o.agents),
+    rate: o.rate,
+    statsIntervalSeconds: o['stats-interval'],
+    durationSeconds: o.duration,
+    sources: Math.floor(o.sources),
+    seed: o.seed,
+  });
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -62,6 +130,9 @@ export const USAGE = `Usage:
                  [--tls-cert cert.pem --tls-key key.pem | --insecure-http]
                  [--public-url https://support.example.com] [--log-level info]
   jumpgate backup <file> [--data ./data]   consistent copy of the registry while the appliance runs
+  jumpgate simulate --url URL --installer KEY [--agents 1000] [--rate 500] [--stats-interval 60]
+                    [--duration 60] [--sources 16] [--seed sim]
+                                   simulated Jump Clients for sizing a box (loopback load tests)
   jumpgate --version | --help
 
 Every flag has an environment twin: JUMPGATE_HOST, JUMPGATE_PORT, JUMPGATE_DATA, JUMPGATE_TLS_CERT,
@@ -142,6 +213,7 @@ export function readCommand(argv: string[], env: NodeJS.ProcessEnv = process.env
     if (flags.positionals) throw new ConfigError(`serve: unexpected argument '${String(flags.positionals)}'`);
     return { kind: 'serve', config: validateServe(flags, env) };
   }
+  if (first === 'simulate') return { kind: 'simulate', options: readSimulate(rest) };
   if (first === 'backup') {
     let parsed;
     try {

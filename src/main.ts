@@ -30,6 +30,20 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`jumpgate backup written to ${command.file} (restore: stop jumpgate, copy it to <data>/registry/data.mdb)\n`);
       return 0;
     }
+    case 'simulate': {
+      const log = createLogger('warn', { module: 'simulate' });
+      const { simulate } = await import('./sim/index.ts');
+      const o = command.options;
+      process.stdout.write(`jumpgate simulate: ${o.agents} agents against ${o.url} for ${o.durationSeconds} s\n`);
+      const result = await simulate({
+        ...o,
+        log,
+        // One JSON line a second, for people and for the benchmarks.
+        progress: (p) => process.stdout.write(JSON.stringify({ progress: p }) + '\n'),
+      });
+      process.stdout.write(JSON.stringify({ result }) + '\n');
+      return 0;
+    }
     case 'serve': {
       const log = createLogger(command.config.logLevel, { module: 'main' });
       const appliance = await startAppliance(command.config, { log, staticFiles: embeddedStatic() });

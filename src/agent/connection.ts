@@ -42,6 +42,8 @@ export interface LinkHandlers {
   message(message: HubMessage, send: (m: AgentMessage) => boolean): void;
   /** A frame arrived from the hub (any kind): the appliance was reached. */
   contact(): void;
+  /** The link ended (after or before a welcome). */
+  closed?(end: LinkEnd): void;
 }
 
 export interface LinkOptions {
@@ -64,6 +66,7 @@ export function connectOnce(options: LinkOptions): Promise<LinkEnd> {
       maxPayload: MAX_MESSAGE_BYTES,
       perMessageDeflate: false,
       followRedirects: false,
+      localAddress: appliance.localAddress,
       ...(appliance.tls ?? {}),
     });
     let welcomedAt: number | undefined;
@@ -90,6 +93,7 @@ export function connectOnce(options: LinkOptions): Promise<LinkEnd> {
       } else {
         ws.terminate();
       }
+      handlers.closed?.(end);
       resolve(end);
     }
     signal.addEventListener('abort', onAbort, { once: true });

@@ -11,6 +11,8 @@ import type { InstallerConfig } from '../shared/installer-config.ts';
 
 export interface Appliance {
   url: URL;
+  /** The local address to connect from (the load simulator spreads its sockets over 127.0.0.x). */
+  localAddress?: string;
   /** TLS options for https and wss; undefined over plain http. */
   tls: { ca: string; checkServerIdentity: (host: string, cert: PeerCertificate) => Error | undefined } | undefined;
 }
@@ -63,7 +65,7 @@ export function request(appliance: Appliance, path: string, options: RequestOpti
     headers['content-length'] = String(Buffer.byteLength(options.body));
   }
   return new Promise((resolve, reject) => {
-    const common = { method: options.method, headers, timeout: options.timeoutMs, agent: false as const };
+    const common = { method: options.method, headers, timeout: options.timeoutMs, agent: false as const, localAddress: appliance.localAddress };
     const req = appliance.tls
       ? https.request(url, { ...common, ca: appliance.tls.ca, checkServerIdentity: appliance.tls.checkServerIdentity })
       : http.request(url, common);

@@ -26,6 +26,8 @@ export interface SessionLink {
   origin: string;
   clientId: number;
   secret: string;
+  /** The local address to connect from (the load simulator). */
+  localAddress?: string;
   /** TLS options for wss (the pinned certificate). */
   tls?: { ca: string; checkServerIdentity: (host: string, cert: import('node:tls').PeerCertificate) => Error | undefined };
 }
@@ -49,6 +51,7 @@ export function runSession(link: SessionLink, request: SessionRequest, backends:
   const ws = new WebSocket(link.origin + SESSION_PATH, {
     headers: { authorization: agentCredentials(link.clientId, link.secret), [SESSION_HEADER]: `${request.session_id}.${request.token}` },
     maxPayload: Math.max(MAX_DATA_FRAME, 64 * 1024) + 1024,
+    localAddress: link.localAddress,
     ...(link.tls ? { ca: link.tls.ca, checkServerIdentity: link.tls.checkServerIdentity } : {}),
   });
   let terminal: Terminal | undefined;

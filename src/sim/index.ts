@@ -1,0 +1,180 @@
+/**
+ * `jumpgate simulate`: many Jump Clients in one process, for sizing a box and for the benchmarks.
+ * Each enrols with the installer key and then holds its link through the real agent's code
+ * (enrolment, connection, reconnection with backoff, sessions), so the appliance sees exactly what
+ * real clients send. Sockets are spread over source addresses 127.0.0.x so tens of thousands fit
+ * in the ephemeral port range. Bounded in count and time: it stops by itself after `duration`.
+ */
+import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { enrollOnce, type Identity } from '../agent/identity.ts';
+import { superviseLink } from '../agent/supervisor.ts';
+import { runSession } from '../agent/session/index.ts';
+import type { Appliance } from '../agent/transport.ts';
+import { silentLogger, type Logger } from '../shared/log.ts';
+import { PROTOCOL_VERSION, type AgentMessage, type Statistics } from '../shared/protocol.ts';
+import { VERSION } from '../shared/version.ts';
+import { simulatedBackends } from './backends.ts';
+import { applianceFor } from './appliance.ts';
+
+export interface SimulateOptions {
+  url: string;
+  installerKey: string;
+  agents: number;
+  /** New agents started per second. */
+  rate: number;
+  statsIntervalSeconds: number;
+  durationSeconds: number;
+  /** How many source addresses (127.0.0.2, .3, …) to spread sockets over. */
+  sources: number;
+  /** A label that makes the install fingerprints of this run distinct from another run's. */
+  seed: string;
+  log: Logger;
+  /** Called about once a second with the counters. */
+  progress?: (p: SimulationProgress) => void;
+}
+
+export interface SimulationProgress {
+  elapsedMs: number;
+  enrolled: number;
+  online: number;
+  refused: number;
+  statsSent: number;
+  sessions: number;
+  allOnlineAfterMs: number | null;
+}
+
+export function syntheticStatistics(i: number): Statistics {
+  return {
+    hostname: `sim-${i}`,
+    fqdn: `sim-${i}.sim.test`,
+    operating_system: 'Simulated Linux',
+    os_version: '1',
+    arch: 'x64',
+    kernel: '6.1.0-sim',
+    console_user: i % 3 === 0 ? '' : `user${i % 97}`,
+    private_ips: [`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`],
+    uptime_seconds: 1000 + i,
+    cpu_load: [0.1, 0.1, 0.1],
+    memory_total_bytes: 2 ** 31,
+    memory_free_bytes: 2 ** 30,
+    disk_total_bytes: 2 ** 34,
+    disk_free_bytes: 2 ** 33,
+    agent_version: VERSION,
+    install_mode: 'service',
+  };
+}
+
+export async function simulate(options: SimulateOptions): Promise<SimulationProgress> {
+  const started = Date.now();
+  const base = await applianceFor(options.url);
+  const stop = new AbortController();
+  setMaxListeners(Number.POSITIVE_INFINITY, stop.signal); // one listener per simulated agent
+  const counters: SimulationProgress = { elapsedMs: 0, enrolled: 0, online: 0, refused: 0, statsSent: 0, sessions: 0, allOnlineAfterMs: null };
+  const deadline = setTimeout(() => stop.abort(), options.durationSeconds * 1000);
+  const ticker = setInterval(() => {
+    counters.elapsedMs = Date.now() - started;
+    options.progress?.({ ...counters });
+  }, 1000);
+  const running: Promise<unknown>[] = [];
+
+  const startAgent = async (i: number): Promise<void> => {
+    const appliance: Appliance = { ...base, localAddress: `127.0.0.${2 + (i % options.sources)}` };
+    const identity = await enroll(appliance, i, options, stop.signal);
+    if (!identity) {
+      counters.refused++;
+      return;
+    }
+    counters.enrolled++;
+    await holdLink(appliance, identity, i, options, counters, started, stop.signal);
+  };
+
+  for (let i = 0; i < options.agents && !stop.signal.aborted; i++) {
+    running.push(startAgent(i).catch((err: unknown) => options.log.error('simulated agent failed', { agent: i, err })));
+    if ((i + 1) % Math.max(1, Math.round(options.rate / 20)) === 0) await sleep(50);
+  }
+  await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+  await Promise.allSettled(running);
+  clearTimeout(deadline);
+  clearInterval(ticker);
+  counters.elapsedMs = Date.now() - started;
+  return counters;
+}
+
+async function enroll(appliance: Appliance, i: number, options: SimulateOptions, signal: AbortSignal): Promise<Identity | undefined> {
+  const fingerprint = createHash('sha256').update(`simulated:${options.seed}:${i}`).digest('hex');
+  for (let attempt = 0; attempt < 20 && !signal.aborted; attempt++) {
+    const outcome = await enrollOnce(appliance, {
+      installer_key: options.installerKey,
+      install_fingerprint: fingerprint,
+      overrides: {},
+      statistics: syntheticStatistics(i),
+    });
+    if (outcome.kind === 'enrolled') return outcome.identity;
+    if (outcome.kind === 'refused') {
+      options.log.warn('enrolment refused', { agent: i, code: outcome.code, message: outcome.message });
+      return undefined;
+    }
+    await sleep(Math.min(30_000, 500 * 2 ** attempt) * Math.random(), undefined, { signal }).catch(() => undefined);
+  }
+  return undefined;
+}
+
+async function holdLink(
+  appliance: Appliance,
+  identity: Identity,
+  i: number,
+  options: SimulateOptions,
+  counters: SimulationProgress,
+  started: number,
+  signal: AbortSignal,
+): Promise<void> {
+  let online = false;
+  let statsTimer: NodeJS.Timeout | undefined;
+  const origin = appliance.url.href.replace(/\/+$/, '').replace(/^http/, 'ws');
+  const backends = simulatedBackends(`sim-${i}`);
+  await superviseLink({
+    appliance,
+    identity,
+    log: silentLogger,
+    signal,
+    handlers: {
+      hello: (): AgentMessage => ({
+        type: 'hello',
+        protocol: PROTOCOL_VERSION,
+        agent_version: VERSION,
+        disabled: false,
+        statistics: syntheticStatistics(i),
+      }),
+      contact: () => undefined,
+      message(message, send) {
+        if (message.type === 'welcome' && !online) {
+          online = true;
+          counters.online++;
+          if (counters.online === options.agents && counters.allOnlineAfterMs === null) counters.allOnlineAfterMs = Date.now() - started;
+          const every = options.statsIntervalSeconds * 1000;
+          const tick = () => {
+            const s = syntheticStatistics(i);
+            s.uptime_seconds += Math.floor((Date.now() - started) / 1000);
+            if (send({ type: 'stats', statistics: s })) counters.statsSent++;
+          };
+          statsTimer = setTimeout(function first() {
+            tick();
+            statsTimer = setInterval(tick, every);
+          }, every * Math.random());
+        }
+        if (message.type === 'session_open') {
+          counters.sessions++;
+          runSession({ origin, clientId: identity.client_id, secret: identity.secret, localAddress: appliance.localAddress, tls: appliance.tls }, message, backends);
+        }
+      },
+      closed() {
+        clearTimeout(statsTimer);
+        clearInterval(statsTimer);
+        if (online) counters.online--;
+        online = false;
+      },
+    },
+  });
+}
