@@ -45,6 +45,8 @@ export interface AgentHub {
   revoke(clientId: number, reason: string): void;
   /** Closes every agent connection (shutdown). */
   closeAll(): void;
+  /** Counters since start: messages by type, upgrades refused by reason. */
+  counters(): { messages: Record<string, number>; refused: Record<string, number> };
 }
 
 const CLOSE_REASONS: Record<number, string> = {
@@ -68,6 +70,12 @@ export function createAgentHub(options: AgentHubOptions): AgentHub {
   let open = 0;
   let stopping = false;
   const admission = createAdmission(options.admission);
+  const messages: Record<string, number> = {};
+  const refused: Record<string, number> = { unauthorized: 0, revoked: 0, connection_cap: 0, admission: 0, stopping: 0 };
+  const refuse = (res: HttpResponse, reason: keyof typeof refused, status: string, retryAfter?: number): void => {
+    refused[reason]++;
+    writeRefusal(res, status, retryAfter);
+  };
 
   const sendTo = (ws: WebSocket<AgentData>, message: HubMessage): boolean => {
     if (ws.getUserData().closing) return false;
@@ -130,14 +138,14 @@ export function createAgentHub(options: AgentHubOptions): AgentHub {
         const protocol = req.getHeader('sec-websocket-protocol');
         const extensions = req.getHeader('sec-websocket-extensions');
         const publicIp = Buffer.from(res.getRemoteAddressAsText()).toString();
-        if (stopping) return writeRefusal(res, '503 Service Unavailable', 5);
-        if (open >= options.maxConnections) return writeRefusal(res, '503 Service Unavailable', 30);
+        if (stopping) return refuse(res, 'stopping', '503 Service Unavailable', 5);
+        if (open >= options.maxConnections) return refuse(res, 'connection_cap', '503 Service Unavailable', 30);
         const credentials = parseAgentCredentials(authorization);
-        if (!credentials) return writeRefusal(res, '401 Unauthorized');
+        if (!credentials) return refuse(res, 'unauthorized', '401 Unauthorized');
         const auth = fleet.authenticate(credentials.clientId, credentials.secret);
-        if (!auth.ok) return writeRefusal(res, auth.reason === 'revoked' ? '410 Gone' : '401 Unauthorized');
+        if (!auth.ok) return auth.reason === 'revoked' ? refuse(res, 'revoked', '410 Gone') : refuse(res, 'unauthorized', '401 Unauthorized');
         const wait = admission.admit();
-        if (wait > 0) return writeRefusal(res, '503 Service Unavailable', wait);
+        if (wait > 0) return refuse(res, 'admission', '503 Service Unavailable', wait);
         const data: AgentData = { clientId: credentials.clientId, publicIp, hello: false, closing: false };
         res.upgrade(data, key, protocol, extensions, context);
       },
@@ -153,6 +161,7 @@ export function createAgentHub(options: AgentHubOptions): AgentHub {
         if (isBinary) return closeWith(ws, CLOSE.outOfOrder, 'binary frame without a session');
         const decoded = decodeAgentMessage(Buffer.from(message.slice(0)).toString('utf8'));
         if (!decoded.ok) return closeWith(ws, decoded.code, decoded.reason);
+        messages[decoded.message.type] = (messages[decoded.message.type] ?? 0) + 1;
         handle(ws, decoded.message).catch((err: unknown) => {
           log.error('agent message failed', { module: 'hub', agentId: ws.getUserData().clientId, err });
         });
@@ -186,6 +195,7 @@ export function createAgentHub(options: AgentHubOptions): AgentHub {
       sendTo(ws, { type: 'uninstall', reason });
       closeWith(ws, CLOSE.revoked, reason);
     },
+    counters: () => ({ messages: { ...messages }, refused: { ...refused } }),
     closeAll() {
       stopping = true;
       for (const ws of [...sockets.values()]) closeWith(ws, CLOSE.shuttingDown, 'the appliance is shutting down');

@@ -4,6 +4,7 @@
  * The port is taken exclusively, so a second appliance on the same port fails instead of silently
  * sharing it.
  */
+import { createServer } from 'node:net';
 import type { Logger } from '../shared/log.ts';
 import { createHttpAdapter, type FetchHandler } from './http.ts';
 import { loadUws, type TemplatedApp, type us_listen_socket } from './uws.ts';
@@ -38,7 +39,33 @@ export class ListenError extends Error {
   override name = 'ListenError';
 }
 
-export function startListener(options: ListenerOptions): Promise<Listener> {
+/**
+ * Claims the port the way an ordinary server does (exclusive, but not blocked by connections of a
+ * previous run lingering in TIME_WAIT) and lets it go again: EADDRINUSE here means another live
+ * listener, most likely another appliance. uWS's own exclusive mode does not set SO_REUSEADDR, so
+ * a restart right after a stop under load could not bind for a minute; its default mode shares
+ * the port (SO_REUSEPORT) with anyone. This check gives the one without the other.
+ */
+function claimPort(host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new ListenError(`cannot listen on ${host}:${port}: ${err.code === 'EADDRINUSE' ? 'the address is in use' : err.message}`)),
+    );
+    probe.listen({ host, port, exclusive: true }, () => {
+      const address = probe.address();
+      const bound = typeof address === 'object' && address ? address.port : port;
+      probe.close(() => resolve(bound));
+    });
+  });
+}
+
+export async function startListener(options: ListenerOptions): Promise<Listener> {
+  const port = await claimPort(options.host, options.port);
+  return listenOn({ ...options, port });
+}
+
+function listenOn(options: ListenerOptions): Promise<Listener> {
   const uws = loadUws();
   const app = options.tls
     ? uws.SSLApp({ key_file_name: options.tls.keyFile, cert_file_name: options.tls.certFile })
@@ -95,12 +122,7 @@ export function startListener(options: ListenerOptions): Promise<Listener> {
         },
       });
     };
-    // Exclusive listen (LIBUS_LISTEN_EXCLUSIVE_PORT): the typings only offer it without a host.
-    (app.listen as unknown as (h: string, p: number, o: number, cb: typeof onListen) => void)(
-      options.host,
-      options.port,
-      (uws as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT?: number }).LIBUS_LISTEN_EXCLUSIVE_PORT ?? 1,
-      onListen,
-    );
+    // The port was claimed just before (claimPort); the default mode binds despite TIME_WAIT.
+    app.listen(options.host, options.port, onListen);
   });
 }
