@@ -49,6 +49,10 @@ export interface SimulateConfig {
   readonly agents: number;
   readonly rate: number;
   readonly statsIntervalSeconds: number;
+  /** Statistics start this long after the run begins (a quiet connect phase first). */
+  readonly statsDelaySeconds: number;
+  /** Statistics stop this long after they began (0: never). */
+  readonly statsForSeconds: number;
   readonly durationSeconds: number;
   readonly sources: number;
   readonly seed: string;
@@ -69,6 +73,8 @@ const SimulateSchema = v.object({
   agents: number(1, 50_000, ''),
   rate: number(1, 100_000, ' agents a second'),
   'stats-interval': number(0.05, 86_400, ' seconds'),
+  'stats-delay': number(0, 86_400, ' seconds'),
+  'stats-for': number(0, 86_400, ' seconds'),
   duration: number(1, 86_400, ' seconds'),
   sources: number(1, 250, ' addresses'),
   seed: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1..64 letters, digits, . _ -')),
@@ -80,6 +86,8 @@ const SIMULATE_FLAGS = {
   agents: { type: 'string', default: '1000' },
   rate: { type: 'string', default: '500' },
   'stats-interval': { type: 'string', default: '60' },
+  'stats-delay': { type: 'string', default: '0' },
+  'stats-for': { type: 'string', default: '0' },
   duration: { type: 'string', default: '60' },
   sources: { type: 'string', default: '16' },
   seed: { type: 'string', default: 'sim' },
@@ -104,6 +112,8 @@ function readSimulate(args: string[]): SimulateConfig {
     agents: Math.floor(o.agents),
     rate: o.rate,
     statsIntervalSeconds: o['stats-interval'],
+    statsDelaySeconds: o['stats-delay'],
+    statsForSeconds: o['stats-for'],
     durationSeconds: o.duration,
     sources: Math.floor(o.sources),
     seed: o.seed,
@@ -131,7 +141,7 @@ export const USAGE = `Usage:
                  [--public-url https://support.example.com] [--log-level info]
   jumpgate backup <file> [--data ./data]   consistent copy of the registry while the appliance runs
   jumpgate simulate --url URL --installer KEY [--agents 1000] [--rate 500] [--stats-interval 60]
-                    [--duration 60] [--sources 16] [--seed sim]
+                    [--stats-delay 0] [--stats-for 0] [--duration 60] [--sources 16] [--seed sim]
                                    simulated Jump Clients for sizing a box (loopback load tests)
   jumpgate --version | --help
 

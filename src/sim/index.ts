@@ -25,6 +25,10 @@ export interface SimulateOptions {
   /** New agents started per second. */
   rate: number;
   statsIntervalSeconds: number;
+  /** Statistics start this long after the run begins. */
+  statsDelaySeconds?: number;
+  /** Statistics stop this long after they began (0 or absent: never). */
+  statsForSeconds?: number;
   durationSeconds: number;
   /** How many source addresses (127.0.0.2, .3, …) to spread sockets over. */
   sources: number;
@@ -154,15 +158,18 @@ async function holdLink(
           counters.online++;
           if (counters.online === options.agents && counters.allOnlineAfterMs === null) counters.allOnlineAfterMs = Date.now() - started;
           const every = options.statsIntervalSeconds * 1000;
+          const statsEnd = options.statsForSeconds ? started + ((options.statsDelaySeconds ?? 0) + options.statsForSeconds) * 1000 : Infinity;
           const tick = () => {
+            if (Date.now() > statsEnd) return clearInterval(statsTimer);
             const s = syntheticStatistics(i);
             s.uptime_seconds += Math.floor((Date.now() - started) / 1000);
             if (send({ type: 'stats', statistics: s })) counters.statsSent++;
           };
+          const quietUntil = started + (options.statsDelaySeconds ?? 0) * 1000;
           statsTimer = setTimeout(function first() {
             tick();
             statsTimer = setInterval(tick, every);
-          }, every * Math.random());
+          }, Math.max(0, quietUntil - Date.now()) + every * Math.random());
         }
         if (message.type === 'session_open') {
           counters.sessions++;

@@ -1,0 +1,94 @@
+/**
+ * Jumps against simulated clients: T technicians at once, each jumping again and again; the Jump's
+ * answer time and the time to the first terminal output are recorded, busy refusals counted.
+ */
+import WebSocket from 'ws';
+import { startBenchAppliance } from './lib/appliance.ts';
+import { sleep } from './lib/proc.ts';
+import { startSimulator } from './lib/simulator.ts';
+import { summary } from './lib/stats.ts';
+
+export interface JumpResult {
+  technicians: number;
+  jumps: number;
+  refused_busy: number;
+  errors: number;
+  jump_ms: ReturnType<typeof summary>;
+  first_output_ms: ReturnType<typeof summary>;
+  spawns_in_flight_max: number;
+}
+
+function firstOutput(url: string, sessionId: string, token: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/api/session/v1/${sessionId}/terminal`, { headers: { authorization: `Bearer ${token}` } });
+    const timer = setTimeout(() => (ws.terminate(), reject(new Error('no output'))), 10_000);
+    ws.on('message', (_d, binary) => {
+      if (!binary) return;
+      clearTimeout(timer);
+      ws.close();
+      resolve();
+    });
+    ws.on('error', reject);
+  });
+}
+
+export async function jumpRun(levels = [1, 20, 100], agents = 200): Promise<JumpResult[]> {
+  const app = await startBenchAppliance();
+  const sim = startSimulator({ url: app.url, key: await app.installerKey(), agents, rate: 2000, duration: 600, seed: `jump-${Date.now()}` });
+  try {
+    while ((await app.metric('jumpgate_agents_connected')) < agents) await sleep(100);
+    const ids: number[] = [];
+    for (let page = 1; ids.length < agents; page++) {
+      const rows = (await (await app.api(`/api/config/v1/jump-client?per_page=1000&current_page=${page}`)).json()) as { id: number }[];
+      if (rows.length === 0) break;
+      ids.push(...rows.map((r) => r.id));
+    }
+    const results: JumpResult[] = [];
+    for (const technicians of levels) {
+      const perTech = Math.max(5, Math.ceil(200 / technicians));
+      const jumpTimes: number[] = [];
+      const outputTimes: number[] = [];
+      let busy = 0;
+      let errors = 0;
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: technicians }, async () => {
+          for (let k = 0; k < perTech; k++) {
+            const id = ids[next++ % ids.length];
+            const t0 = performance.now();
+            const res = await app.api('/api/command/v1/jump', { method: 'POST', body: JSON.stringify({ jump_client_id: id }) });
+            const body = (await res.json()) as { session_id?: string };
+            const t1 = performance.now();
+            if (res.status === 503) {
+              busy++;
+              continue;
+            }
+            if (res.status !== 201 || !body.session_id) {
+              errors++;
+              continue;
+            }
+            jumpTimes.push(t1 - t0);
+            await firstOutput(app.url, body.session_id, app.token).then(
+              () => outputTimes.push(performance.now() - t0),
+              () => errors++,
+            );
+            await app.api(`/api/session/v1/${body.session_id}`, { method: 'DELETE' }).then((r) => r.arrayBuffer());
+          }
+        }),
+      );
+      results.push({
+        technicians,
+        jumps: jumpTimes.length,
+        refused_busy: busy,
+        errors,
+        jump_ms: summary(jumpTimes),
+        first_output_ms: summary(outputTimes),
+        spawns_in_flight_max: await app.metric('jumpgate_spawns_in_flight_max'),
+      });
+    }
+    return results;
+  } finally {
+    await sim.stop();
+    await app.stop();
+  }
+}

@@ -1,0 +1,78 @@
+/** The appliance under measurement: started from the source with a fresh data dir, and its API. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startChild, type Child } from './proc.ts';
+
+export const PASSWORD = 'bench-admin-password';
+
+export interface BenchAppliance {
+  child: Child;
+  url: string;
+  port: number;
+  dataDir: string;
+  token: string;
+  api(path: string, init?: RequestInit): Promise<Response>;
+  metric(name: string): Promise<number>;
+  installerKey(): Promise<string>;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startBenchAppliance(port = 0, dataDir = mkdtempSync(join(tmpdir(), 'jumpgate-bench-'))): Promise<BenchAppliance> {
+  const start = async (p: number) => {
+    const child = startChild(['src/main.ts', 'serve', '--host', '127.0.0.1', '--port', String(p), '--insecure-http', '--data', dataDir, '--log-level', 'error'], {
+      JUMPGATE_ADMIN_PASSWORD: PASSWORD,
+    });
+    const m = await child.waitFor(/listening on (http:\/\/[^\s]+)/);
+    return { child, url: m[1] };
+  };
+  let { child, url } = await start(port);
+  const boundPort = Number(new URL(url).port);
+  const login = await fetch(url + '/api/auth/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: PASSWORD }),
+  });
+  const token = ((await login.json()) as { token: string }).token;
+  const b: BenchAppliance = {
+    get child() {
+      return child;
+    },
+    url,
+    port: boundPort,
+    dataDir,
+    token,
+    api: (path, init = {}) =>
+      fetch(url + path, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers } }),
+    async metric(name) {
+      const text = await (await fetch(url + '/metrics')).text();
+      const m = text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+(?:\\.\\d+)?)$`, 'm'));
+      return m ? Number(m[1]) : NaN;
+    },
+    async installerKey() {
+      const res = await b.api('/api/config/v1/jump-client/installer', {
+        method: 'POST',
+        body: JSON.stringify({ jump_group_id: 1, jump_group_type: 'personal', valid_duration: 600 }),
+      });
+      return ((await res.json()) as { key_info: string }).key_info;
+    },
+    async restart() {
+      await child.stop('SIGTERM');
+      ({ child } = await start(boundPort));
+    },
+    async stop() {
+      await child.stop('SIGTERM');
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  } as BenchAppliance;
+  return b;
+}
+
+/** The sum of a labelled counter's series. */
+export async function metricSum(url: string, name: string): Promise<number> {
+  const text = await (await fetch(url + '/metrics')).text();
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+(?:\\.\\d+)?)$`, 'gm'))) sum += Number(m[1]);
+  return sum;
+}

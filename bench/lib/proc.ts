@@ -1,0 +1,98 @@
+/**
+ * Processes for the benchmarks: the appliance, the simulator and the reference hub as children,
+ * their memory and CPU read from /proc, each ended by its PID. Loopback only.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const CLOCK_TICKS = 100;
+const children = new Set<ChildProcess>();
+
+export interface Child {
+  proc: ChildProcess;
+  pid: number;
+  lines: string[];
+  /** Resolves with the first line matching `re`. */
+  waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  onLine(listener: (line: string) => void): void;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export function startChild(args: string[], env: Record<string, string> = {}): Child {
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: REPO,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(proc);
+  proc.on('exit', () => children.delete(proc));
+  const lines: string[] = [];
+  const listeners: ((line: string) => void)[] = [];
+  let partial = '';
+  const feed = (chunk: Buffer) => {
+    partial += chunk.toString();
+    const parts = partial.split('\n');
+    partial = parts.pop() ?? '';
+    for (const line of parts) {
+      if (lines.length < 10_000) lines.push(line);
+      for (const l of listeners) l(line);
+    }
+  };
+  proc.stdout!.on('data', feed);
+  proc.stderr!.on('data', feed);
+  return {
+    proc,
+    pid: proc.pid!,
+    lines,
+    onLine: (l) => void listeners.push(l),
+    waitFor(re, timeoutMs = 60_000) {
+      const seen = lines.map((l) => l.match(re)).find(Boolean);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no line matching ${re} within ${timeoutMs} ms:\n${lines.slice(-20).join('\n')}`)), timeoutMs);
+        listeners.push((line) => {
+          const m = line.match(re);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m);
+          }
+        });
+        proc.once('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`exited (${code}) before a line matching ${re}:\n${lines.slice(-20).join('\n')}`));
+        });
+      });
+    },
+    stop(signal = 'SIGTERM') {
+      if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+      return new Promise((resolve) => {
+        const kill = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+        proc.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        proc.kill(signal);
+      });
+    },
+  };
+}
+
+/** Ends every child still running (bench exit, error paths). */
+export function killAll(): void {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+}
+
+export function rssBytes(pid: number): number {
+  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** CPU seconds (user + system) the process has used. */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

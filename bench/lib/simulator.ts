@@ -1,0 +1,36 @@
+/** The simulator as a child process, and its progress lines. */
+import { startChild, type Child } from './proc.ts';
+
+export interface SimOptions {
+  url: string;
+  key: string;
+  agents: number;
+  rate?: number;
+  statsInterval?: number;
+  statsDelay?: number;
+  statsFor?: number;
+  duration: number;
+  seed: string;
+}
+
+export interface Sim {
+  child: Child;
+  latest(): { enrolled: number; online: number; statsSent: number; allOnlineAfterMs: number | null } | undefined;
+  stop(): Promise<void>;
+}
+
+export function startSimulator(o: SimOptions): Sim {
+  const child = startChild([
+    'src/main.ts',
+    'simulate',
+    ...['--url', o.url, '--installer', o.key, '--agents', String(o.agents), '--rate', String(o.rate ?? 3000)],
+    ...['--stats-interval', String(o.statsInterval ?? 3600), '--stats-delay', String(o.statsDelay ?? 0), '--stats-for', String(o.statsFor ?? 0)],
+    ...['--duration', String(o.duration), '--sources', '32', '--seed', o.seed],
+  ]);
+  let latest: ReturnType<Sim['latest']>;
+  child.onLine((line) => {
+    if (!line.startsWith('{"progress"')) return;
+    latest = JSON.parse(line).progress;
+  });
+  return { child, latest: () => latest, stop: () => child.stop('SIGTERM') };
+}

@@ -1,0 +1,104 @@
+/**
+ * `npm run bench`: every benchmark of the hub on this machine, a table on stdout and the figures
+ * in bench/results/<timestamp>.json. Loopback only; every process it starts is ended by its PID.
+ * `--quick` runs smaller sizes (for trying the harness), `--only connect,search,jump` a subset.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { applianceHub, connectRun, referenceHub, type ConnectResult } from './connect.ts';
+import { jumpRun } from './jump.ts';
+import { killAll, REPO } from './lib/proc.ts';
+import { searchRun } from './search.ts';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
+const only = new Set((values.only ?? 'connect,reference,search,jump').split(','));
+const sizes = values.quick ? [200, 1000] : [1000, 5000, 15000];
+const TARGETS = { agents: 15000, rss_per_agent_kb: 4, storm_s: 20, storm_api_p99_ms: 100, messages_per_second: 50_000, search_p95_ms: 15, jump_p99_ms_at_20: 150 };
+
+const log = (s: string) => process.stdout.write(s + '\n');
+process.on('exit', killAll);
+process.on('SIGINT', () => process.exit(130));
+
+async function main() {
+  const results: Record<string, unknown> = {
+    started_at: new Date().toISOString(),
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model, memory_gb: Math.round(totalmem() / 2 ** 30), node: process.version },
+    targets: TARGETS,
+  };
+  const started = Date.now();
+  if (only.has('connect')) {
+    const runs: ConnectResult[] = [];
+    for (const n of sizes) {
+      log(`connect: ${n} agents against the appliance…`);
+      runs.push(await connectRun(applianceHub, n, { steady: n === sizes.at(-1), storm: n === sizes.at(-1) }));
+      log(JSON.stringify(runs.at(-1)));
+    }
+    results.connect = runs;
+  }
+  if (only.has('reference')) {
+    const runs: ConnectResult[] = [];
+    for (const n of sizes) {
+      log(`reference hub: ${n} agents…`);
+      runs.push(await connectRun(referenceHub, n, { steady: n === sizes.at(-1), storm: false }));
+      log(JSON.stringify(runs.at(-1)));
+    }
+    results.reference = runs;
+  }
+  if (only.has('search')) {
+    log('search: 100,000 rows…');
+    results.search = await searchRun(values.quick ? 20_000 : 100_000, values.quick ? 10 : 60);
+    log(JSON.stringify(results.search));
+  }
+  if (only.has('jump')) {
+    log('jump: 1, 20 and 100 technicians…');
+    results.jump = await jumpRun(values.quick ? [1, 20] : [1, 20, 100]);
+    log(JSON.stringify(results.jump));
+  }
+  results.duration_s = Math.round((Date.now() - started) / 1000);
+  const dir = join(REPO, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  log('');
+  log(table(results));
+  log(`\nwritten to ${file}`);
+}
+
+function table(r: Record<string, any>): string {
+  const rows: string[][] = [['figure', 'appliance', 'reference', 'target']];
+  const ref = (n: number) => (r.reference as ConnectResult[] | undefined)?.find((x) => x.agents === n);
+  for (const c of (r.connect as ConnectResult[] | undefined) ?? []) {
+    rows.push([`${c.agents} agents: all online (s)`, fmt(c.all_online_ms, 1000), fmt(ref(c.agents)?.all_online_ms, 1000), c.agents === 15000 ? '' : '']);
+    rows.push([`${c.agents} agents: RSS per agent (KB)`, String(c.rss_per_agent_kb), String(ref(c.agents)?.rss_per_agent_kb ?? ''), `≤ ${TARGETS.rss_per_agent_kb}`]);
+    if (c.steady) {
+      rows.push(['steady: messages/s ingested', String(c.steady.messages_per_second), String(ref(c.agents)?.steady?.messages_per_second ?? ''), `≥ ${TARGETS.messages_per_second}`]);
+      rows.push(['steady: CPU ms per 1k messages', String(c.steady.cpu_ms_per_1k_messages), String(ref(c.agents)?.steady?.cpu_ms_per_1k_messages ?? ''), '']);
+    }
+    if (c.storm) {
+      rows.push(['storm: all back online (s)', fmt(c.storm.all_back_online_ms, 1000), '', `≤ ${TARGETS.storm_s}`]);
+      rows.push(['storm: console API p99 (ms)', String(c.storm.api.p99), '', `≤ ${TARGETS.storm_api_p99_ms}`]);
+    }
+  }
+  if (r.search) {
+    rows.push([`search ${r.search.rows} rows: free text p50/p95 (ms)`, `${r.search.free_text.p50} / ${r.search.free_text.p95}`, '', `p95 ≤ ${TARGETS.search_p95_ms}`]);
+    rows.push([`search ${r.search.rows} rows: filtered p50/p95 (ms)`, `${r.search.filtered.p50} / ${r.search.filtered.p95}`, '', `p95 ≤ ${TARGETS.search_p95_ms}`]);
+  }
+  for (const j of (r.jump as any[] | undefined) ?? []) {
+    rows.push([`jump, ${j.technicians} at once: p50/p95/p99 (ms)`, `${j.jump_ms.p50} / ${j.jump_ms.p95} / ${j.jump_ms.p99}`, '', j.technicians === 20 ? `p99 ≤ ${TARGETS.jump_p99_ms_at_20}` : '']);
+    rows.push([`  first output p50/p99 (ms); busy refusals`, `${j.first_output_ms.p50} / ${j.first_output_ms.p99}; ${j.refused_busy}`, '', '']);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ')).join('\n');
+}
+
+function fmt(ms: number | null | undefined, div: number): string {
+  return ms === null || ms === undefined ? '—' : String(Math.round((ms / div) * 10) / 10);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  killAll();
+  process.exit(1);
+});
