@@ -44,12 +44,11 @@ export function installerByKey(registry: Registry, key: string): Installer | und
 /** 409 limit_installed / limit_active when one more (active) client would pass a site cap (SPEC S3). */
 export function checkDeployCaps(registry: Registry, connectionType: ConnectionType, exceptId?: number): void {
   const settings = registry.settings.get();
-  let installed = 0;
-  let active = 0;
-  for (const row of registry.clients.summaries()) {
-    if (row.id === exceptId || row.status === 'uninstalled') continue;
-    installed++;
-    if (row.connection_type === 'active') active++;
+  let { installed, active } = registry.clients.tally();
+  const except = exceptId === undefined ? undefined : registry.clients.get(exceptId);
+  if (except && except.status !== 'uninstalled') {
+    installed--;
+    if (except.connection_type === 'active') active--;
   }
   if (installed >= settings.max_installed_jump_clients) throw new AppError('limit_installed');
   if (connectionType === 'active' && active >= settings.max_active_jump_clients) throw new AppError('limit_active');

@@ -85,6 +85,10 @@ describe('client summaries', () => {
     await registry.write(() => registry.clients.put({ ...row(1, 'aardvark') }));
     assert.deepEqual(registry.clients.summaries().map((s) => s.id), [1, 2]);
     assert.deepEqual(registry.clients.byFingerprint('a'.repeat(64)), [2]);
+    assert.deepEqual(registry.clients.tally(), { installed: 2, active: 2 });
+    await registry.write(() => registry.clients.put({ ...row(1, 'aardvark'), status: 'uninstalled' }));
+    assert.deepEqual(registry.clients.tally(), { installed: 1, active: 1 }, 'uninstalled rows do not count');
+    await registry.write(() => registry.clients.put({ ...row(1, 'aardvark') }));
     await registry.write(() => registry.clients.remove(2));
     assert.deepEqual(registry.clients.byFingerprint('a'.repeat(64)), []);
     assert.equal(registry.clients.count(), 1);

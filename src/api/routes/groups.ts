@@ -120,7 +120,7 @@ export function createGroupRoutes(deps: ApiDeps): Hono<ApiEnv> {
     await registry.write(() => {
       const before = registry.groups.get(id);
       if (!before) throw notFound();
-      const held = registry.clients.summaries().filter((jc) => jc.jump_group_type === 'shared' && jc.jump_group_id === id).length;
+      const held = [...registry.clients.unordered()].filter((jc) => jc.jump_group_type === 'shared' && jc.jump_group_id === id).length;
       if (held > 0) {
         throw conflict(`The Jump Group still holds ${held} Jump Client(s); move or remove them first.`, { jump_client_count: held });
       }

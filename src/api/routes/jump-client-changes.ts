@@ -116,16 +116,3 @@ export function requirePermission(allowed: boolean, field: string, permission: P
   if (!allowed) throw new AppError('forbidden', { details: { field, permission } });
 }
 
-/** Jump Clients that hold an installation (every row not marked uninstalled). */
-export function countInstalled(rows: readonly Pick<JumpClient, 'status'>[]): number {
-  let n = 0;
-  for (const row of rows) if (row.status !== 'uninstalled') n++;
-  return n;
-}
-
-/** Active Jump Clients that hold an installation: what the active cap counts. */
-export function countActive(rows: readonly Pick<JumpClient, 'status' | 'connection_type'>[]): number {
-  let n = 0;
-  for (const row of rows) if (row.connection_type === 'active' && row.status !== 'uninstalled') n++;
-  return n;
-}

@@ -22,8 +22,6 @@ import {
   type GroupNameOf,
 } from './jump-client-search.ts';
 import {
-  countActive,
-  countInstalled,
   JumpClientCopy,
   JumpClientPatch,
   planChange,
@@ -117,7 +115,7 @@ export function createJumpClientRoutes(deps: ApiDeps): Hono<ApiEnv> {
         requirePermission(check('perm_move', plan.next), 'jump_group_id', 'perm_move');
       }
       if (row.connection_type === 'passive' && plan.next.connection_type === 'active') {
-        if (countActive(registry.clients.summaries()) >= registry.settings.get().max_active_jump_clients) {
+        if (registry.clients.tally().active >= registry.settings.get().max_active_jump_clients) {
           throw new AppError('active_limit_reached');
         }
       }
@@ -152,10 +150,10 @@ export function createJumpClientRoutes(deps: ApiDeps): Hono<ApiEnv> {
       requirePermission(check('perm_move', row), 'id', 'perm_move');
       requireDestination(registry, dest);
       requirePermission(check('perm_add', dest), 'jump_group_id', 'perm_add');
-      const rows = registry.clients.summaries();
+      const tally = registry.clients.tally();
       const settings = registry.settings.get();
-      if (countInstalled(rows) >= settings.max_installed_jump_clients) throw new AppError('limit_installed');
-      if (row.connection_type === 'active' && countActive(rows) >= settings.max_active_jump_clients) {
+      if (tally.installed >= settings.max_installed_jump_clients) throw new AppError('limit_installed');
+      if (row.connection_type === 'active' && tally.active >= settings.max_active_jump_clients) {
         throw new AppError('limit_active');
       }
       // A copy is another Jump Item for the same installed agent (API: "same endpoint, another

@@ -156,7 +156,7 @@ export function createUserRoutes(deps: ApiDeps): Hono<ApiEnv> {
       const before = registry.users.get(id);
       if (!before) throw notFound();
       checkLastAdmin(registry, before, undefined);
-      const held = registry.clients.summaries().filter((jc) => jc.jump_group_type === 'personal' && jc.jump_group_id === id).length;
+      const held = [...registry.clients.unordered()].filter((jc) => jc.jump_group_type === 'personal' && jc.jump_group_id === id).length;
       if (held > 0) {
         throw conflict(`The user's personal Jump Group still holds ${held} Jump Client(s); move or remove them first.`, { jump_client_count: held });
       }
