@@ -33,7 +33,7 @@ export function iso(ms: number | null | undefined): string | null {
 
 /** What the console's live feed shows of a client. */
 export function publicSummary(s: ClientSummary) {
-  const { install_fingerprint: _fp, installer_id: _installer, ...rest } = s;
+  const { install_fingerprint: _fp, installer_id: _installer, search_text: _text, ...rest } = s;
   return {
     ...rest,
     last_connect_timestamp: iso(s.last_connect_timestamp),
