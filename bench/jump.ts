@@ -32,9 +32,9 @@ function firstOutput(url: string, sessionId: string, token: string): Promise<voi
   });
 }
 
-export async function jumpRun(levels = [1, 20, 100], agents = 200): Promise<JumpResult[]> {
+export async function jumpRun(levels = [1, 20, 100], agents = 200, realShells?: string): Promise<JumpResult[]> {
   const app = await startBenchAppliance();
-  const sim = startSimulator({ url: app.url, key: await app.installerKey(), agents, rate: 2000, duration: 600, seed: `jump-${Date.now()}` });
+  const sim = startSimulator({ url: app.url, key: await app.installerKey(), agents, rate: 2000, duration: 600, seed: `jump-${Date.now()}`, realShells });
   try {
     while ((await app.metric('jumpgate_agents_connected')) < agents) await sleep(100);
     const ids: number[] = [];

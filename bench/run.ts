@@ -70,7 +70,8 @@ function table(r: Record<string, any>): string {
   const rows: string[][] = [['figure', 'appliance', 'reference', 'target']];
   const ref = (n: number) => (r.reference as ConnectResult[] | undefined)?.find((x) => x.agents === n);
   for (const c of (r.connect as ConnectResult[] | undefined) ?? []) {
-    rows.push([`${c.agents} agents: all online (s)`, fmt(c.all_online_ms, 1000), fmt(ref(c.agents)?.all_online_ms, 1000), c.agents === 15000 ? '' : '']);
+    rows.push([`${c.agents} agents: enrol + online (s)`, fmt(c.enrol_and_online_ms, 1000), fmt(ref(c.agents)?.enrol_and_online_ms, 1000), '']);
+    rows.push([`${c.agents} agents: all online (s)`, fmt(c.all_online_ms, 1000), fmt(ref(c.agents)?.all_online_ms, 1000), '']);
     rows.push([`${c.agents} agents: RSS per agent (KB)`, String(c.rss_per_agent_kb), String(ref(c.agents)?.rss_per_agent_kb ?? ''), `≤ ${TARGETS.rss_per_agent_kb}`]);
     if (c.steady) {
       rows.push(['steady: messages/s ingested', String(c.steady.messages_per_second), String(ref(c.agents)?.steady?.messages_per_second ?? ''), `≥ ${TARGETS.messages_per_second}`]);

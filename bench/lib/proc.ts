@@ -20,8 +20,8 @@ export interface Child {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function startChild(args: string[], env: Record<string, string> = {}): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], {
+export function startChild(args: string[], env: Record<string, string> = {}, plain = false): Child {
+  const proc = spawn(process.execPath, plain ? args : ['--import', 'tsx', ...args], {
     cwd: REPO,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

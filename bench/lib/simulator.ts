@@ -11,6 +11,9 @@ export interface SimOptions {
   statsFor?: number;
   duration: number;
   seed: string;
+  identities?: string;
+  /** Real login shells with this home instead of stand-in terminals. */
+  realShells?: string;
 }
 
 export interface Sim {
@@ -26,6 +29,8 @@ export function startSimulator(o: SimOptions): Sim {
     ...['--url', o.url, '--installer', o.key, '--agents', String(o.agents), '--rate', String(o.rate ?? 3000)],
     ...['--stats-interval', String(o.statsInterval ?? 3600), '--stats-delay', String(o.statsDelay ?? 0), '--stats-for', String(o.statsFor ?? 0)],
     ...['--duration', String(o.duration), '--sources', '32', '--seed', o.seed],
+    ...(o.identities ? ['--identities', o.identities] : []),
+    ...(o.realShells ? ['--real-shells', o.realShells] : []),
   ]);
   let latest: ReturnType<Sim['latest']>;
   child.onLine((line) => {

@@ -13,11 +13,13 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { randomToken, sha256Hex } from '../../src/shared/ids.ts';
 import { AGENT_PATH, ENROLL_PATH, PROTOCOL_VERSION, decodeAgentMessage, parseAgentCredentials } from '../../src/shared/protocol.ts';
 
-const { values } = parseArgs({ options: { port: { type: 'string', default: '0' } } });
-const dir = mkdtempSync(join(tmpdir(), 'jumpgate-reference-'));
+const { values } = parseArgs({ options: { port: { type: 'string', default: '0' }, data: { type: 'string' } } });
+const dir = values.data ?? mkdtempSync(join(tmpdir(), 'jumpgate-reference-'));
 const db = open({ path: dir });
+// Identities survive a restart, as the appliance's do, so both are measured the same way.
 const secrets = new Map<number, string>();
-let nextId = 1;
+for (const { key, value } of db.getRange({ start: ['secret'], end: ['secret', '\uffff'] })) secrets.set((key as [string, number])[1], value as string);
+let nextId = secrets.size + 1;
 const counts = { stats: 0, hello: 0, heartbeat: 0 };
 let connected = 0;
 
@@ -29,6 +31,7 @@ const server = createServer((req, res) => {
       const id = nextId++;
       const secret = randomToken(32);
       secrets.set(id, sha256Hex(secret));
+      db.put(['secret', id], sha256Hex(secret));
       db.put(['client', id], { id, enrolled: JSON.parse(body).install_fingerprint });
       res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ client_id: id, secret }));
     });

@@ -26,7 +26,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   statistics_interval_seconds: 300,
   audit_retention_days: 90,
   login_session_minutes: 480,
-  agent_admission_per_second: 2000,
+  agent_admission_per_second: 5000,
 });
 
 export interface SettingsStore {

@@ -58,22 +58,23 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const spawning = new Map<string, { slot: SpawnSlot; settle(err?: AppError): void }>();
   const recordingFile = (id: string) => join(options.dataDir, 'recordings', `${id}.cast`);
 
-  const writeRecord = (s: Session, outcome: SessionRecord['outcome']): Promise<void> =>
-    registry.write(() => {
-      registry.sessions.put({
-        id: s.id,
-        jump_client_id: s.init.clientId,
-        jump_client_name: s.init.clientName,
-        user_id: s.init.owner.kind === 'user' ? s.init.owner.id : null,
-        username: s.init.owner.name,
-        started_at: s.init.startedAt,
-        ended_at: outcome === 'active' ? null : now(),
-        outcome,
-        end_reason: s.endReason,
-        bytes_to_client: s.bytesToClient,
-        bytes_from_client: s.bytesFromClient,
-      });
+  /** Puts the session's record; only inside a write. */
+  const putRecord = (s: Session, outcome: SessionRecord['outcome']): void =>
+    registry.sessions.put({
+      id: s.id,
+      jump_client_id: s.init.clientId,
+      jump_client_name: s.init.clientName,
+      user_id: s.init.owner.kind === 'user' ? s.init.owner.id : null,
+      username: s.init.owner.name,
+      started_at: s.init.startedAt,
+      ended_at: outcome === 'active' ? null : now(),
+      outcome,
+      end_reason: s.endReason,
+      bytes_to_client: s.bytesToClient,
+      bytes_from_client: s.bytesFromClient,
     });
+  const writeRecord = (s: Session, outcome: SessionRecord['outcome']): Promise<void> =>
+    registry.write(() => putRecord(s, outcome));
 
   const events = {
     ready(s: Session) {
@@ -153,8 +154,9 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
           before: null,
           after: { session_id: id, jump_group_type: client.jump_group_type, jump_group_id: client.jump_group_id },
         });
+        // One transaction (one commit) for the audit event, the access time and the record.
+        putRecord(session, 'active');
       });
-      await writeRecord(session, 'active');
       return session;
     },
 

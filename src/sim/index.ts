@@ -6,17 +6,18 @@
  * in the ephemeral port range. Bounded in count and time: it stops by itself after `duration`.
  */
 import { createHash } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { enrollOnce, type Identity } from '../agent/identity.ts';
 import { superviseLink } from '../agent/supervisor.ts';
 import { runSession } from '../agent/session/index.ts';
+import { realBackends } from '../agent/session/real.ts';
 import type { Appliance } from '../agent/transport.ts';
 import { silentLogger, type Logger } from '../shared/log.ts';
 import { PROTOCOL_VERSION, type AgentMessage, type Statistics } from '../shared/protocol.ts';
 import { VERSION } from '../shared/version.ts';
 import { simulatedBackends } from './backends.ts';
 import { applianceFor } from './appliance.ts';
+import { loadIdentities, saveIdentities } from './identities.ts';
 
 export interface SimulateOptions {
   url: string;
@@ -34,6 +35,13 @@ export interface SimulateOptions {
   sources: number;
   /** A label that makes the install fingerprints of this run distinct from another run's. */
   seed: string;
+  /**
+   * Sessions on stand-in terminals (default), or on real login shells of this account with
+   * `shellHome` as their home (for measuring real sessions; start-up files there are the caller's).
+   */
+  shellHome?: string;
+  /** A file to keep identities in: enrolled clients are saved there and reused by the next run. */
+  identitiesFile?: string;
   log: Logger;
   /** Called about once a second with the counters. */
   progress?: (p: SimulationProgress) => void;
@@ -74,7 +82,6 @@ export async function simulate(options: SimulateOptions): Promise<SimulationProg
   const started = Date.now();
   const base = await applianceFor(options.url);
   const stop = new AbortController();
-  setMaxListeners(Number.POSITIVE_INFINITY, stop.signal); // one listener per simulated agent
   const counters: SimulationProgress = { elapsedMs: 0, enrolled: 0, online: 0, refused: 0, statsSent: 0, sessions: 0, allOnlineAfterMs: null };
   const deadline = setTimeout(() => stop.abort(), options.durationSeconds * 1000);
   const ticker = setInterval(() => {
@@ -82,16 +89,33 @@ export async function simulate(options: SimulateOptions): Promise<SimulationProg
     options.progress?.({ ...counters });
   }, 1000);
   const running: Promise<unknown>[] = [];
+  // One controller per simulated client, all aborted by the run's stop: thousands of listeners on
+  // one shared signal make every removal a linear search (minutes of CPU at 15,000 clients).
+  const controllers = new Set<AbortController>();
+  stop.signal.addEventListener('abort', () => controllers.forEach((c) => c.abort()), { once: true });
+  const known = options.identitiesFile ? loadIdentities(options.identitiesFile) : new Map<number, Identity>();
+  const fresh = new Map<number, Identity>();
 
   const startAgent = async (i: number): Promise<void> => {
     const appliance: Appliance = { ...base, localAddress: `127.0.0.${2 + (i % options.sources)}` };
-    const identity = await enroll(appliance, i, options, stop.signal);
+    const identity = known.get(i) ?? (await enroll(appliance, i, options, stop.signal));
     if (!identity) {
       counters.refused++;
       return;
     }
     counters.enrolled++;
-    await holdLink(appliance, identity, i, options, counters, started, stop.signal);
+    if (!known.has(i)) fresh.set(i, identity);
+    if (options.identitiesFile && fresh.size > 0 && counters.enrolled + counters.refused === options.agents) {
+      saveIdentities(options.identitiesFile, new Map([...known, ...fresh]));
+    }
+    const own = new AbortController();
+    controllers.add(own);
+    if (stop.signal.aborted) own.abort();
+    try {
+      await holdLink(appliance, identity, i, options, counters, started, own.signal);
+    } finally {
+      controllers.delete(own);
+    }
   };
 
   for (let i = 0; i < options.agents && !stop.signal.aborted; i++) {
@@ -137,7 +161,7 @@ async function holdLink(
   let online = false;
   let statsTimer: NodeJS.Timeout | undefined;
   const origin = appliance.url.href.replace(/\/+$/, '').replace(/^http/, 'ws');
-  const backends = simulatedBackends(`sim-${i}`);
+  const backends = options.shellHome ? realBackends(options.shellHome) : simulatedBackends(`sim-${i}`);
   await superviseLink({
     appliance,
     identity,

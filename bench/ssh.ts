@@ -1,0 +1,79 @@
+/**
+ * OpenSSH on loopback, set up by the benchmark itself for a side-by-side figure: Debian's
+ * openssh-server (installed when missing), a throw-away host key, client key and configuration,
+ * sshd on 127.0.0.1 only, ended by its PID.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sleep } from './lib/proc.ts';
+
+export interface Sshd {
+  port: number;
+  /** Runs `command` through `ssh -tt` (a PTY, as a terminal session) and returns stdout's byte count and seconds. */
+  run(command: string): Promise<{ bytes: number; seconds: number }>;
+  stop(): void;
+}
+
+function ensureInstalled(): void {
+  if (existsSync('/usr/sbin/sshd')) return;
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
+  execFileSync('apt-get', ['install', '-y', '-qq', 'openssh-server', 'openssh-client'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+export async function startSshd(user: string, port = 22_22 + Math.floor(Math.random() * 1000)): Promise<Sshd> {
+  ensureInstalled();
+  const dir = mkdtempSync(join(tmpdir(), 'jumpgate-bench-ssh-'));
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host')]);
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'client')]);
+  execFileSync('cp', [join(dir, 'client.pub'), join(dir, 'authorized_keys')]);
+  execFileSync('chmod', ['755', dir]);
+  execFileSync('chmod', ['644', join(dir, 'authorized_keys')]);
+  execFileSync('mkdir', ['-p', '/run/sshd']);
+  writeFileSync(
+    join(dir, 'sshd_config'),
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${join(dir, 'host')}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'StrictModes no',
+      'PermitRootLogin yes',
+      'PrintMotd no',
+      'Compression no',
+    ].join('\n') + '\n',
+  );
+  const sshd: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: 'ignore' });
+  await sleep(500);
+  return {
+    port,
+    run(command) {
+      return new Promise((resolve, reject) => {
+        const t0 = performance.now();
+        const ssh = spawn('ssh', [
+          ...['-tt', '-p', String(port), '-i', join(dir, 'client')],
+          ...['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'Compression=no'],
+          `${user}@127.0.0.1`,
+          command,
+        ], { stdio: ['pipe', 'pipe', 'ignore'] });
+        let bytes = 0;
+        ssh.stdout!.on('data', (d: Buffer) => (bytes += d.length));
+        const timer = setTimeout(() => ssh.kill('SIGKILL'), 120_000);
+        ssh.on('exit', (code) => {
+          clearTimeout(timer);
+          if (code !== 0) return reject(new Error(`ssh exited ${code}`));
+          resolve({ bytes, seconds: (performance.now() - t0) / 1000 });
+        });
+      });
+    },
+    stop() {
+      if (sshd.exitCode === null) sshd.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
