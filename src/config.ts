@@ -56,6 +56,8 @@ export interface SimulateConfig {
   readonly durationSeconds: number;
   readonly sources: number;
   readonly seed: string;
+  readonly identitiesFile: string | undefined;
+  readonly shellHome: string | undefined;
 }
 
 const number = (min: number, max: number, what: string) =>
@@ -78,6 +80,8 @@ const SimulateSchema = v.object({
   duration: number(1, 86_400, ' seconds'),
   sources: number(1, 250, ' addresses'),
   seed: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1..64 letters, digits, . _ -')),
+  identities: v.optional(v.pipe(v.string(), v.minLength(1, 'must not be empty'))),
+  'real-shells': v.optional(v.pipe(v.string(), v.regex(/^\//, 'must be an absolute path (the home of the shells)'))),
 });
 
 const SIMULATE_FLAGS = {
@@ -91,6 +95,8 @@ const SIMULATE_FLAGS = {
   duration: { type: 'string', default: '60' },
   sources: { type: 'string', default: '16' },
   seed: { type: 'string', default: 'sim' },
+  identities: { type: 'string' },
+  'real-shells': { type: 'string' },
 } as const;
 
 function readSimulate(args: string[]): SimulateConfig {
@@ -117,6 +123,8 @@ function readSimulate(args: string[]): SimulateConfig {
     durationSeconds: o.duration,
     sources: Math.floor(o.sources),
     seed: o.seed,
+    identitiesFile: o.identities,
+    shellHome: o['real-shells'],
   });
 }
 
@@ -142,6 +150,7 @@ export const USAGE = `Usage:
   jumpgate backup <file> [--data ./data]   consistent copy of the registry while the appliance runs
   jumpgate simulate --url URL --installer KEY [--agents 1000] [--rate 500] [--stats-interval 60]
                     [--stats-delay 0] [--stats-for 0] [--duration 60] [--sources 16] [--seed sim]
+                    [--identities FILE] [--real-shells HOME]
                                    simulated Jump Clients for sizing a box (loopback load tests)
   jumpgate --version | --help
 
