@@ -1,12 +1,19 @@
 /**
  * Builds jumpgate (`npm run build`):
+ *   dist/agent/jumpgate-agent       the Jump Client, a Node single executable with node-pty's addon
+ *   dist/agent/jumpgate-agent.json  its build record: version, platform, sha256, size
+ *                                   (both by scripts/build-agent.mjs)
  *   dist/jumpgate.mjs  the ESM bundle, the package's `bin`; uWebSockets.js and lmdb stay external
- *                      and load from node_modules
+ *                      and load from node_modules; it serves the agent from `agent/` beside it
  *   dist/jumpgate      a Node single executable: a CommonJS bundle (lmdb's CommonJS build inside)
- *                      with the native addons carried as assets and extracted to a cache at start
+ *                      with the native addons carried as assets and extracted to a cache at start,
+ *                      and the agent executable with its record carried as assets too, so that
+ *                      this one file serves installers and updates
  * Both embed the console's files from `static/`.
  *
  *   node build.mjs [--outdir dist] [--no-sea]
+ *
+ * `--no-sea` builds only the bundles (the agent's too), no executable.
  */
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +23,9 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
+import { buildAgent } from './scripts/build-agent.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -117,7 +126,7 @@ const nativePlugin = {
   },
 };
 
-async function buildExecutable(define) {
+async function buildExecutable(define, agent) {
   const work = mkdtempSync(join(tmpdir(), 'jumpgate-sea-'));
   try {
     const addons = addonFiles();
@@ -136,13 +145,22 @@ async function buildExecutable(define) {
       },
       banner: { js: "var __jumpgateModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
     });
+    const agentGz = join(work, 'jumpgate-agent.gz');
+    writeFileSync(agentGz, gzipSync(readFileSync(agent.executable), { level: 6 }));
     const blob = join(work, 'jumpgate.blob');
     const config = {
       main,
       output: blob,
       disableExperimentalSEAWarning: true,
       useCodeCache: true,
-      assets: Object.fromEntries(Object.entries(addons).map(([name, file]) => [`addon/${name}.node`, file])),
+      assets: {
+        ...Object.fromEntries(Object.entries(addons).map(([name, file]) => [`addon/${name}.node`, file])),
+        // The Jump Client for installers and updates (src/agent-artifact.ts extracts it).
+        // gzip'ed: the program is itself a Node executable, whose own SEA sentinel must not appear
+        // twice in this one (postject refuses), and it is a third of the size.
+        'agent/jumpgate-agent.gz': agentGz,
+        'agent/jumpgate-agent.json': agent.record,
+      },
     };
     writeFileSync(join(work, 'sea-config.json'), JSON.stringify(config));
     const made = spawnSync(process.execPath, ['--experimental-sea-config', join(work, 'sea-config.json')], { encoding: 'utf8' });
@@ -164,11 +182,17 @@ const lap = (what, since) => console.log(`${what} in ${Math.round(performance.no
 mkdirSync(outdir, { recursive: true });
 const define = { __JUMPGATE_STATIC__: JSON.stringify(staticMap()) };
 let t = performance.now();
+const agentDir = join(outdir, 'agent');
+const agent = await buildAgent({ outdir: agentDir, bundleOnly: args['no-sea'] });
+console.log(relative(process.cwd(), agent.executable ?? agent.bundle));
+lap('agent', t);
+t = performance.now();
 console.log(relative(process.cwd(), await buildModule(define)));
 lap('bundle', t);
 if (!args['no-sea']) {
   t = performance.now();
-  console.log(relative(process.cwd(), await buildExecutable(define)));
+  const record = join(agentDir, 'jumpgate-agent.json');
+  console.log(relative(process.cwd(), await buildExecutable(define, { executable: agent.executable, record })));
   lap('executable', t);
 }
 lap('build', started);

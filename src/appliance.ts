@@ -4,6 +4,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createApi, maxBodyBytes, publicSummary, type AgentArtifact, type StaticFiles } from './api/index.ts';
+import { openAgentArtifacts } from './agent-artifact.ts';
 import { createConsoleFeed } from './hub/console.ts';
 import { ensureAdmin } from './bootstrap.ts';
 import { VERSION, type ServeConfig } from './config.ts';
@@ -12,7 +13,7 @@ import { createAgentHub } from './hub/agents.ts';
 import { agentConnectionCap } from './hub/limits.ts';
 import { createPresence } from './fleet/index.ts';
 import { startMaintenance } from './maintenance/index.ts';
-import { MAX_MESSAGE_BYTES, type HubMessage } from './shared/protocol.ts';
+import { MAX_MESSAGE_BYTES, UPDATE_PATH, type HubMessage, type UpdateOffer } from './shared/protocol.ts';
 import { createSessionRoutes as createSessionSockets } from './hub/sessions.ts';
 import { createSessionManager, createSpawnLimiter } from './sessions/index.ts';
 import { can, isAdmin, loadGrants, principalName, type Principal } from './access/index.ts';
@@ -42,7 +43,10 @@ export interface ApplianceOptions {
   throttle?: { perUser: number; perAddress: number; windowMs: number };
   /** Overrides the agent connection cap derived from the open-files limit. */
   maxAgentConnections?: number;
-  /** The Jump Client program installers carry and agents update to (tests hand in a stand-in). */
+  /**
+   * The Jump Client program installers carry and agents update to (tests hand in a stand-in).
+   * By default: the one embedded in the executable, else the build in `dist/agent`.
+   */
   agentArtifact?: () => AgentArtifact | undefined;
 }
 
@@ -60,7 +64,12 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
     const generatedAdminPassword = await ensureAdmin(registry, config.adminPassword);
     const metrics = createMetrics();
     const settings = registry.settings.get();
-    const fleet = createPresence({ registry, log, currentAgent: () => undefined });
+    const agentArtifact = options.agentArtifact ?? openAgentArtifacts({ dataDir: config.dataDir, log }).artifact;
+    const currentAgent = (): UpdateOffer | undefined => {
+      const a = agentArtifact();
+      return a && { version: a.version, sha256: a.sha256, size: a.size, path: UPDATE_PATH };
+    };
+    const fleet = createPresence({ registry, log, currentAgent });
     const limiter = createSpawnLimiter({
       max: () => registry.settings.get().max_concurrent_spawns,
       timeoutMs: () => registry.settings.get().spawn_timeout_seconds * 1000,
@@ -90,6 +99,18 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
     metrics.gauge('jumpgate_spawns_in_flight', 'Jump spawns in progress.', () => limiter.stats().inFlight);
     metrics.gauge('jumpgate_spawns_in_flight_max', 'Most Jump spawns in progress at once since start.', () => limiter.stats().maxInFlight);
     metrics.gauge('jumpgate_spawns_refused_busy_total', 'Jumps refused because the spawn cap was full.', () => limiter.stats().refusedBusy, 'counter');
+    metrics.gauge(
+      'jumpgate_agent_messages_total',
+      'Agent messages decoded, by type.',
+      () => Object.entries(agents.counters().messages).map(([type, value]) => ({ labels: { type }, value })),
+      'counter',
+    );
+    metrics.gauge(
+      'jumpgate_agent_upgrades_refused_total',
+      'Agent connections refused at the upgrade, by reason.',
+      () => Object.entries(agents.counters().refused).map(([reason, value]) => ({ labels: { reason }, value })),
+      'counter',
+    );
     metrics.gauge('jumpgate_sessions_live', 'Live sessions.', () => sessions.liveCount());
     const principalFrom = (authorization: string, cookie: string): { p: Principal; via: 'bearer' | 'cookie' } | undefined => {
       const sent = rawToken(authorization || undefined, cookie || undefined);
@@ -145,7 +166,7 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
       hub,
       sessions,
       agents: { revoke },
-      agentArtifact: options.agentArtifact ?? (() => undefined),
+      agentArtifact,
       staticFiles: options.staticFiles ?? staticFromFolder(),
       throttle: options.throttle,
     });

@@ -11,6 +11,8 @@ import { agentLogger } from './agent-log.ts';
 import { obtainIdentity } from './identity.ts';
 import { layoutOf, readAgentConfig } from './layout.ts';
 import { openLifecycle } from './lifecycle.ts';
+import { useInstallCache } from './native.ts';
+import { createSessionHost, type SessionHost } from './sessions.ts';
 import { collectStatistics, stableKey } from './stats.ts';
 import { isDisabled, processGone, removePidFile, runningPid, watchDisabled, writePidFile } from './state.ts';
 import { superviseLink } from './supervisor.ts';
@@ -24,6 +26,7 @@ export const EXIT_RESTART = 75;
 export async function runAgent(dir: string, supervised: boolean): Promise<number> {
   const layout = layoutOf(dir);
   const config = readAgentConfig(dir);
+  useInstallCache(dir);
   const log = agentLogger(layout.logFile);
   let other = runningPid(dir);
   if (other !== undefined && String(other) === process.env[SUCCESSOR_ENV]) {
@@ -47,6 +50,7 @@ export async function runAgent(dir: string, supervised: boolean): Promise<number
   let exitCode = 0;
   let removed: string | undefined;
   const timers: NodeJS.Timeout[] = [];
+  let sessions: SessionHost | undefined;
   const expiry = (): void => {
     if (!lifecycle.expired(Date.now())) return;
     removed = `the appliance was not reached for ${lifecycle.state.max_offline_minutes} minutes`;
@@ -65,6 +69,7 @@ export async function runAgent(dir: string, supervised: boolean): Promise<number
     }
     if (!identity) return exitCode;
     log.info('identity', { agentId: identity.client_id });
+    const host = (sessions = createSessionHost({ dir, appliance, identity, log }));
 
     let send: (m: AgentMessage) => boolean = () => false;
     let statsIntervalMs = 300_000;
@@ -108,15 +113,9 @@ export async function runAgent(dir: string, supervised: boolean): Promise<number
         case 'update':
           return maybeUpdate(message.update);
         case 'session_open':
-          sendNow({
-            type: 'session_refused',
-            session_id: message.session_id,
-            reason: isDisabled(dir) ? 'disabled' : 'spawn_failed',
-            message: isDisabled(dir) ? 'The Jump Client is disabled on the machine.' : 'This agent cannot start sessions.',
-          });
-          return;
+          return host.open(message, sendNow);
         case 'uninstall':
-          return;
+          return host.endAll();
       }
     };
     let key = stableKey(statistics);
@@ -149,6 +148,7 @@ export async function runAgent(dir: string, supervised: boolean): Promise<number
     if (end.kind === 'removed') removed = end.reason;
     return exitCode;
   } finally {
+    sessions?.endAll();
     for (const t of timers) clearInterval(t);
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);

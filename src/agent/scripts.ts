@@ -52,15 +52,27 @@ start() {
     systemctl start "$UNIT" || return 1
   else
     if [ -f "$LOG" ] && [ "$(wc -c < "$LOG")" -gt 1048576 ]; then mv -f "$LOG" "$LOG.1"; fi
-    as_user sh -c 'cd "$1" || exit 1
+    child=$(as_user sh -c 'cd "$1" || exit 1
       if command -v setsid >/dev/null 2>&1; then setsid "$2" run --dir "$1" </dev/null >>"$3" 2>&1 &
-      else nohup "$2" run --dir "$1" </dev/null >>"$3" 2>&1 & fi' sh "$DIR" "$AGENT" "$LOG" || return 1
+      else nohup "$2" run --dir "$1" </dev/null >>"$3" 2>&1 & fi
+      echo "$!"' sh "$DIR" "$AGENT" "$LOG") || return 1
   fi
+  # Started means enrolled: a first start refused by the appliance is reported here, not later.
   i=0
   while [ "$i" -lt 100 ]; do
-    if pid=$(running_pid); then echo "jumpgate-client: started (pid $pid)"; return 0; fi
+    if pid=$(running_pid) && [ -f "$DIR/identity.json" ]; then echo "jumpgate-client: started (pid $pid)"; return 0; fi
+    # The client stopped at once (e.g. its enrolment was refused): say why instead of waiting.
+    if [ -n "\${child:-}" ] && ! alive "$child" && ! pid=$(running_pid); then
+      tail -n 20 "$LOG" | grep '^jumpgate-client:' | tail -n 1 >&2
+      echo "jumpgate-client: the client stopped at start; see $LOG" >&2
+      return 1
+    fi
     pause; i=$((i + 1))
   done
+  if pid=$(running_pid); then
+    echo "jumpgate-client: started (pid $pid), not enrolled yet: the appliance was not reached so far; see $LOG"
+    return 0
+  fi
   echo "jumpgate-client: the client did not start; see $LOG" >&2
   return 1
 }

@@ -13,8 +13,10 @@ export interface TestTerminal {
   close(): Promise<void>;
 }
 
-export async function openTerminal(url: string, sessionId: string, token: string): Promise<TestTerminal> {
+/** `wsOptions`: extra socket options, e.g. `{ ca, checkServerIdentity }` for an appliance over TLS. */
+export async function openTerminal(url: string, sessionId: string, token: string, wsOptions: WebSocket.ClientOptions = {}): Promise<TestTerminal> {
   const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/api/session/v1/${sessionId}/terminal`, {
+    ...wsOptions,
     headers: { authorization: `Bearer ${token}` },
   });
   const chunks: Buffer[] = [];

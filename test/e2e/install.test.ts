@@ -1,0 +1,265 @@
+/**
+ * Issue 3 end to end: the real appliance (a child process, TLS with its self-signed certificate),
+ * installers made through the API, the real `.bin` from the public link run with `sh`, and real
+ * agents running as the second account. Every switch and refusal of SPEC D3, init-script exit
+ * codes, presence with every A3 field, stop/restart, disable/enable, uninstall and console removal.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
+import { AGENT_PATH, agentCredentials } from '../../src/shared/protocol.ts';
+import { startE2eAppliance, stopAll, type E2eAppliance } from '../helpers/e2e-appliance.ts';
+import {
+  alive,
+  CLIENTS,
+  createInstaller,
+  createInstalls,
+  downloadBin,
+  ensureTestUser,
+  installClient,
+  installParent,
+  pidOf,
+  run,
+  runBin,
+  TEST_USER,
+  waitForClient,
+} from '../helpers/e2e-clients.ts';
+import { eventually } from '../helpers/hub-client.ts';
+
+const installs = createInstalls();
+let a: E2eAppliance;
+let parent: string;
+/** Service mode, nothing may be overridden. */
+let strictBin: string;
+/** Service mode, every field may be overridden. */
+let openBin: string;
+let groupCode: string;
+let groupId: number;
+
+before(async () => {
+  ensureTestUser();
+  a = await startE2eAppliance();
+  parent = installs.track(installParent());
+  const group = await a.admin.post('/api/config/v1/jump-group', { name: 'E2E Servers' });
+  assert.equal(group.status, 201, JSON.stringify(group.body));
+  groupId = group.body.id;
+  groupCode = group.body.code_name;
+  strictBin = await downloadBin(a, (await createInstaller(a, { name: 'strict' })).installer_id, parent);
+  const open = await createInstaller(a, {
+    allow_override_jump_group: true,
+    allow_override_name: true,
+    allow_override_tag: true,
+    allow_override_comments: true,
+    allow_override_max_offline_minutes: true,
+  });
+  openBin = await downloadBin(a, open.installer_id, parent);
+});
+after(async () => {
+  await installs.cleanup();
+  await stopAll();
+});
+
+const oneLine = (stderr: string): string => {
+  const lines = stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line on stderr, got: ${stderr}`);
+  return lines[0]!;
+};
+
+const clientsNow = async (): Promise<any[]> => (await a.admin.get(`${CLIENTS}?per_page=1000`)).body;
+
+describe('the .bin refuses, with one line and nothing left behind', () => {
+  const cases: [string, () => string, (dir: string) => string[], RegExp, string?][] = [
+    ['an unknown switch', () => openBin, (d) => ['--install-dir', d, '--user', TEST_USER, '--jc-colour', 'red'], /unknown switch: --jc-colour/],
+    ['--jc-name on an installer that does not allow it', () => strictBin, (d) => ['--install-dir', d, '--user', TEST_USER, '--jc-name', 'x'], /does not allow the name to be overridden/],
+    ['jc_tag= (MSI spelling) not allowed', () => strictBin, (d) => [`installdir=${d}`, '--user', TEST_USER, 'jc_tag=web'], /does not allow the tag to be overridden/],
+    ['--jc-jump-group not allowed', () => strictBin, (d) => ['--install-dir', d, '--user', TEST_USER, '--jc-jump-group', 'user:admin'], /does not allow the Jump Group to be overridden/],
+    ['--jc-comments not allowed', () => strictBin, (d) => ['--install-dir', d, '--user', TEST_USER, '--jc-comments', 'c'], /does not allow the comments to be overridden/],
+    ['--jc-max-offline-minutes not allowed', () => strictBin, (d) => ['--install-dir', d, '--user', TEST_USER, '--jc-max-offline-minutes', '60'], /does not allow the maximum offline time to be overridden/],
+    ['a tag over 64 characters', () => openBin, (d) => ['--install-dir', d, '--user', TEST_USER, '--jc-tag', 't'.repeat(65)], /--jc-tag: must be at most 64 characters/],
+    ['an account that does not exist', () => openBin, (d) => ['--install-dir', d, '--user', 'no-such-account-e2e'], /--user: the account no-such-account-e2e does not exist/],
+    ['root as the account', () => openBin, (d) => ['--install-dir', d, '--user', 'root'], /never runs as root/],
+    ['root without --user', () => openBin, (d) => ['--install-dir', d], /warning: installing as root is not recommended; pass --user/],
+    ['a missing parent directory', () => openBin, (d) => ['--install-dir', join(d, 'deeper', 'jc'), '--user', TEST_USER], /the parent directory .* does not exist/],
+  ];
+  for (const [label, bin, args, expected] of cases) {
+    it(label, async () => {
+      const where = installs.track(installParent());
+      const r = await runBin(bin(), args(join(where, 'jc')));
+      assert.notEqual(r.status, 0);
+      assert.match(oneLine(r.stderr), expected);
+      assert.deepEqual(readdirSync(where), [], 'nothing is left behind');
+    });
+  }
+
+  it('an existing directory, and a parent the account cannot reach', async () => {
+    const where = installs.track(installParent());
+    mkdirSync(join(where, 'taken'));
+    const taken = await runBin(openBin, ['--install-dir', join(where, 'taken'), '--user', TEST_USER]);
+    assert.notEqual(taken.status, 0);
+    assert.match(oneLine(taken.stderr), /already exists; name a new directory/);
+    const closed = join(where, 'closed');
+    mkdirSync(closed, { mode: 0o700 });
+    const unreachable = await runBin(openBin, ['--install-dir', join(closed, 'jc'), '--user', TEST_USER]);
+    assert.notEqual(unreachable.status, 0);
+    assert.match(oneLine(unreachable.stderr), /the account jumpgate-test cannot reach/);
+    assert.deepEqual(readdirSync(where).sort(), ['closed', 'taken']);
+    assert.deepEqual(readdirSync(closed), []);
+  });
+
+  it('a service-mode installer run by an ordinary account', async () => {
+    const where = installParent();
+    installs.track(where);
+    spawnSync('chown', [TEST_USER, where]);
+    const r = await runBin(openBin, ['--install-dir', join(where, 'jc')], TEST_USER);
+    assert.notEqual(r.status, 0);
+    assert.match(oneLine(r.stderr), /run it as root with --user/);
+    assert.deepEqual(readdirSync(where), []);
+  });
+
+  it('creates no Jump Client', async () => {
+    assert.equal((await clientsNow()).length, 0);
+  });
+});
+
+describe('an installed Jump Client', () => {
+  let dir: string;
+  let row: any;
+
+  it('installs with every --jc-* switch, runs as --user with private files, and shows online with every A3 field', async () => {
+    const installed = await installClient(openBin, parent, 'jc-switches', [
+      '--jc-jump-group', groupCode,
+      '--jc-tag', 'web',
+      '--jc-comments', 'racked in row 4',
+      '--jc-name', 'e2e-web-01',
+      '--jc-max-offline-minutes', '600',
+    ]);
+    dir = installed.dir;
+    assert.match(installed.run.stdout, /to start it at boot, have this line run at start-up/);
+    row = await waitForClient(a, (r) => r.name === 'e2e-web-01' && r.status === 'online');
+    assert.deepEqual(
+      [row.jump_group_type, row.jump_group_id, row.tag, row.comments, row.max_offline_minutes, row.install_mode, row.connection_type],
+      ['shared', groupId, 'web', 'racked in row 4', 600, 'service', 'active'],
+    );
+    const s = row.statistics;
+    for (const field of ['hostname', 'fqdn', 'operating_system', 'os_version', 'arch', 'kernel', 'agent_version', 'install_mode']) {
+      assert.ok(typeof s[field] === 'string' && (field === 'console_user' || s[field].length > 0), `statistics.${field}: ${s[field]}`);
+    }
+    assert.equal(typeof s.console_user, 'string');
+    assert.ok(Array.isArray(s.private_ips) && s.private_ips.length > 0);
+    assert.equal(s.cpu_load.length, 3);
+    for (const n of ['uptime_seconds', 'memory_total_bytes', 'memory_free_bytes', 'disk_total_bytes', 'disk_free_bytes']) assert.ok(s[n] > 0, n);
+    assert.equal(s.agent_version, '0.1.0');
+    assert.equal(row.public_ip, '127.0.0.1');
+    assert.equal(row.hostname, s.hostname);
+
+    const pid = installs.pid(pidOf(dir))!;
+    assert.equal(spawnSync('ps', ['-o', 'user=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim(), TEST_USER);
+    const identity = statSync(join(dir, 'identity.json'));
+    assert.equal(identity.mode & 0o777, 0o600);
+    assert.equal(statSync(dir).mode & 0o077, 0, 'the install directory is closed to others');
+    assert.equal(spawnSync('id', ['-u', TEST_USER], { encoding: 'utf8' }).stdout.trim(), String(identity.uid));
+  });
+
+  it('installs with the MSI-style twins (installdir=, jc_*=, KEY_INFO=)', async () => {
+    const installer = await a.admin.get(`/api/config/v1/jump-client/installer?per_page=100`);
+    const key = (installer.body as any[]).find((i) => openBin.includes(i.installer_id)).key_info;
+    const twin = join(parent, 'jc-twins');
+    const r = await runBin(openBin, [
+      `installdir=${twin}`, `user=${TEST_USER}`, 'jc_jump_group=user:admin', 'jc_tag=db', 'jc_comments=twin', 'jc_name=e2e-twin',
+      'jc_max_offline_minutes=120', `KEY_INFO=${key}`,
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    const twinRow = await waitForClient(a, (c) => c.name === 'e2e-twin' && c.status === 'online');
+    assert.deepEqual([twinRow.jump_group_type, twinRow.jump_group_id, twinRow.tag, twinRow.comments, twinRow.max_offline_minutes], ['personal', 1, 'db', 'twin', 120]);
+    installs.pid(pidOf(twin));
+  });
+
+  it('init-script: status 0 running, 3 stopped; stop → offline within seconds with the reason; restart → same id', async () => {
+    const init = join(dir, 'init-script');
+    assert.equal((await run(init, ['status'])).status, 0);
+    const stopped = await run(init, ['stop']);
+    assert.equal(stopped.status, 0, stopped.stderr);
+    assert.equal((await run(init, ['status'])).status, 3);
+    const offline = await waitForClient(a, (r) => r.id === row.id && r.status === 'offline', 5000, 'offline');
+    assert.match(offline.last_disconnect_reason, /the agent stopped/);
+    assert.match(offline.unavailable_reason, /the agent stopped/);
+    assert.equal((await run(init, ['start'])).status, 0);
+    await waitForClient(a, (r) => r.id === row.id && r.status === 'online', 10_000, 'online again');
+    const restarted = await run(init, ['restart']);
+    assert.equal(restarted.status, 0, restarted.stderr);
+    await waitForClient(a, (r) => r.id === row.id && r.status === 'online', 10_000, 'online after restart');
+    installs.pid(pidOf(dir));
+    assert.equal((await clientsNow()).filter((c) => c.name === 'e2e-web-01').length, 1, 'no duplicate');
+    assert.equal((await run(init, ['bogus'])).status, 2);
+  });
+
+  it('disable and enable at the machine: status disabled, a Jump refused with E-DISABLED, then online again', async () => {
+    const agent = join(dir, 'bin', 'jumpgate-agent');
+    const off = await run('runuser', ['-u', TEST_USER, '--', agent, 'disable', '--dir', dir]);
+    assert.equal(off.status, 0, off.stderr);
+    await waitForClient(a, (r) => r.id === row.id && r.status === 'disabled', 5000, 'disabled');
+    const jump = await a.admin.post('/api/command/v1/jump', { jump_client_id: row.id });
+    assert.equal(jump.status, 409);
+    assert.deepEqual(jump.body.error, {
+      code: 'jump_client_disabled',
+      message: 'The Jump Client has been disabled by the user and does not currently allow a session to start.',
+    });
+    const on = await run('runuser', ['-u', TEST_USER, '--', agent, 'enable', '--dir', dir]);
+    assert.equal(on.status, 0, on.stderr);
+    await waitForClient(a, (r) => r.id === row.id && r.status === 'online', 5000, 'enabled');
+  });
+
+  it('DIR/uninstall removes the files and the row stays, uninstalled, with its last statistics', async () => {
+    const pid = pidOf(dir)!;
+    const r = await run(join(dir, 'uninstall'), []);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(existsSync(dir), false);
+    assert.equal(alive(pid), false);
+    const gone = await waitForClient(a, (c) => c.id === row.id && c.status === 'uninstalled', 5000, 'uninstalled');
+    assert.equal(gone.statistics.hostname, row.statistics.hostname);
+  });
+
+  it('removal in the console revokes the client: the agent is refused and removes its files', async () => {
+    const twin = join(parent, 'jc-twins');
+    const twinRow = await waitForClient(a, (c) => c.name === 'e2e-twin');
+    const pid = pidOf(twin)!;
+    const identity = JSON.parse(readFileSync(join(twin, 'identity.json'), 'utf8'));
+    assert.equal((await a.admin.del(`${CLIENTS}/${twinRow.id}`)).status, 204);
+    // In service mode the parent belongs to root: the agent empties its directory, root's uninstall removes it.
+    await eventually(() => !alive(pid) && (!existsSync(twin) || readdirSync(twin).length === 0), 15_000, 'the agent to remove itself');
+    assert.equal((await a.admin.get(`${CLIENTS}/${twinRow.id}`)).status, 404);
+    // Its identity is refused from then on, and told to uninstall (410).
+    const status = await new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(`${a.url.replace(/^http/, 'ws')}${AGENT_PATH}`, {
+        headers: { authorization: agentCredentials(identity.client_id, identity.secret) },
+        ...a.wsTls,
+      });
+      ws.once('unexpected-response', (_req, res) => (resolve(res.statusCode ?? 0), ws.terminate()));
+      ws.once('open', () => (resolve(101), ws.terminate()));
+      ws.once('error', reject);
+    });
+    assert.equal(status, 410);
+  });
+
+  it('a user-mode installer run by the account itself installs for that account by default', async () => {
+    const userInstaller = await createInstaller(a, { install_mode: 'user', name: 'e2e-user-mode' });
+    const own = installParent();
+    installs.track(own);
+    spawnSync('chown', [TEST_USER, own]);
+    const bin = await downloadBin(a, userInstaller.installer_id, own);
+    const target = join(own, 'jc');
+    const r = await runBin(bin, ['--install-dir', target], TEST_USER);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /runs as jumpgate-test, user mode/);
+    const pid = installs.pid(pidOf(target))!;
+    assert.equal(spawnSync('ps', ['-o', 'user=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim(), TEST_USER);
+    const userRow = await waitForClient(a, (c) => c.name === 'e2e-user-mode' && c.status === 'online');
+    assert.equal(userRow.install_mode, 'user');
+    const removed = await run('runuser', ['-u', TEST_USER, '--', join(target, 'uninstall')]);
+    assert.equal(removed.status, 0, removed.stderr);
+    assert.equal(existsSync(target), false);
+  });
+});
