@@ -31,7 +31,7 @@ const server = createServer((req, res) => {
       const id = nextId++;
       const secret = randomToken(32);
       secrets.set(id, sha256Hex(secret));
-      db.put(['secret', id], sha256Hex(secret));
+      db.putSync(['secret', id], sha256Hex(secret));
       db.put(['client', id], { id, enrolled: JSON.parse(body).install_fingerprint });
       res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ client_id: id, secret }));
     });

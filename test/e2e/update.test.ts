@@ -87,13 +87,15 @@ describe('the pinned link and self-update of an installed Jump Client', () => {
     await waitForClient(a, (r) => r.id === clientId && r.status === 'online', 15_000, 'back online with the real appliance');
   });
 
-  it('a 50 MB upload over TLS', { todo: 'the listener cuts large uploads over TLS (uWebSockets.js pause()/resume() on an SSL socket, src/hub/http.ts)' }, async () => {
+  it('a 50 MB upload over TLS', { todo: 'large uploads over TLS are cut with a TLS alert (protocol version); plain HTTP passes — see the closing note' }, async () => {
     const jump = await a.admin.post('/api/command/v1/jump', { jump_client_id: clientId });
     assert.equal(jump.status, 201, JSON.stringify(jump.body));
     const data = randomBytes(50 * 1024 * 1024);
     try {
-      const put = await a.admin.raw('PUT', `/api/session/v1/${jump.body.session_id}/files?path=${encodeURIComponent(join(dir, 'upload.bin'))}`, data);
+      const target = join(dir, 'upload.bin');
+      const put = await a.admin.raw('PUT', `/api/session/v1/${jump.body.session_id}/files?path=${encodeURIComponent(target)}`, data);
       assert.equal(put.status, 201);
+      assert.equal(sha256(readFileSync(target)), sha256(data), 'byte-identical on the machine');
     } finally {
       await a.admin.del(`/api/session/v1/${jump.body.session_id}`);
     }
