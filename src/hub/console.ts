@@ -4,12 +4,12 @@
  * Changes are coalesced and sent at most every `flushMs`, each viewer seeing only the items it may
  * view; a viewer too slow to keep up is told to reload instead of being buffered without end.
  */
-import { AppError } from '../shared/errors.ts';
 import { CLOSE } from '../shared/protocol.ts';
 import type { ItemRef } from '../access/index.ts';
 import type { ClientChange, ClientSummary } from '../registry/index.ts';
 import type { WsRoute } from './listener.ts';
-import type { HttpResponse, WebSocket } from './uws.ts';
+import { technicianUpgrade } from './upgrade.ts';
+import type { WebSocket } from './uws.ts';
 
 export interface ConsoleViewer {
   canView(item: ItemRef): boolean;
@@ -36,10 +36,6 @@ interface ViewerData {
 }
 
 const SLOW_VIEWER_BYTES = 1024 * 1024;
-
-function refuse(res: HttpResponse, status: string, err: AppError): void {
-  res.cork(() => res.writeStatus(status).writeHeader('content-type', 'application/json').end(JSON.stringify(err.toJSON())));
-}
 
 export function createConsoleFeed(options: ConsoleFeedOptions): ConsoleFeed {
   const sockets = new Set<WebSocket<ViewerData>>();
@@ -89,18 +85,8 @@ export function createConsoleFeed(options: ConsoleFeedOptions): ConsoleFeed {
       maxBackpressure: 4 * SLOW_VIEWER_BYTES,
       sendPingsAutomatically: true,
       upgrade(res, req, context) {
-        const auth = options.authenticate(req.getHeader('authorization'), req.getHeader('cookie'));
-        const origin = req.getHeader('origin');
-        const host = req.getHeader('host');
-        const key = req.getHeader('sec-websocket-key');
-        const protocol = req.getHeader('sec-websocket-protocol');
-        const extensions = req.getHeader('sec-websocket-extensions');
-        if (!auth) return refuse(res, '401 Unauthorized', new AppError('unauthorized'));
-        if (auth.via === 'cookie' && origin && origin.replace(/^https?:\/\//, '') !== host) {
-          return refuse(res, '403 Forbidden', new AppError('forbidden', { message: 'Cross-origin requests are refused.' }));
-        }
-        const data: ViewerData = { viewer: auth.viewer, stale: false };
-        res.upgrade(data, key, protocol, extensions, context);
+        const up = technicianUpgrade(res, req, context, options.authenticate);
+        if (up) up.handshake.accept<ViewerData>({ viewer: up.auth.viewer, stale: false });
       },
       open(ws: WebSocket<ViewerData>) {
         sockets.add(ws);

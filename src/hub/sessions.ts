@@ -17,7 +17,8 @@ import {
 import type { FleetPort } from '../fleet/index.ts';
 import { decodeTerminalControl, type AgentSessionHandlers, type Session, type SessionManager, type SessionOwner, type SocketPort } from '../sessions/index.ts';
 import type { WsRoute } from './listener.ts';
-import type { HttpResponse, WebSocket } from './uws.ts';
+import { refuseUpgrade, technicianUpgrade } from './upgrade.ts';
+import type { WebSocket } from './uws.ts';
 
 export interface SessionRoutesOptions {
   sessions: SessionManager;
@@ -37,14 +38,6 @@ interface AgentSocketData {
 interface TerminalData {
   session: Session;
   port?: SocketPort;
-}
-
-function refuse(res: HttpResponse, status: string, err?: AppError): void {
-  res.cork(() => {
-    res.writeStatus(status);
-    if (err) res.writeHeader('content-type', 'application/json').end(JSON.stringify(err.toJSON()));
-    else res.end();
-  });
 }
 
 function portOf(ws: WebSocket<unknown>, closed: { value: boolean }): SocketPort {
@@ -81,8 +74,8 @@ export function createSessionRoutes(options: SessionRoutesOptions): WsRoute[] {
         const key = req.getHeader('sec-websocket-key');
         const protocol = req.getHeader('sec-websocket-protocol');
         const extensions = req.getHeader('sec-websocket-extensions');
-        if (!credentials || !session) return refuse(res, '401 Unauthorized');
-        if (!fleet.authenticate(credentials.clientId, credentials.secret).ok) return refuse(res, '401 Unauthorized');
+        if (!credentials || !session) return refuseUpgrade(res, '401 Unauthorized');
+        if (!fleet.authenticate(credentials.clientId, credentials.secret).ok) return refuseUpgrade(res, '401 Unauthorized');
         const data: AgentSocketData = { clientId: credentials.clientId, sessionId: session[1], token: session[2] };
         res.upgrade(data, key, protocol, extensions, context);
       },
@@ -123,25 +116,15 @@ export function createSessionRoutes(options: SessionRoutesOptions): WsRoute[] {
       sendPingsAutomatically: true,
       upgrade(res, req, context) {
         const sessionId = req.getParameter(0);
-        const auth = options.authenticate(req.getHeader('authorization'), req.getHeader('cookie'));
-        const origin = req.getHeader('origin');
-        const host = req.getHeader('host');
-        const key = req.getHeader('sec-websocket-key');
-        const protocol = req.getHeader('sec-websocket-protocol');
-        const extensions = req.getHeader('sec-websocket-extensions');
-        if (!auth) return refuse(res, '401 Unauthorized', new AppError('unauthorized'));
-        // A cookie rides along with any page's request: only our own pages may use it here.
-        if (auth.via === 'cookie' && origin && origin.replace(/^https?:\/\//, '') !== host) {
-          return refuse(res, '403 Forbidden', new AppError('forbidden', { message: 'Cross-origin terminal requests are refused.' }));
-        }
+        const up = technicianUpgrade(res, req, context, options.authenticate);
+        if (!up) return;
         let session: Session;
         try {
-          session = sessions.find(sessionId, auth.owner);
+          session = sessions.find(sessionId, up.auth.owner);
         } catch (err) {
-          return refuse(res, '404 Not Found', err as AppError);
+          return refuseUpgrade(res, '404 Not Found', err as AppError);
         }
-        const data: TerminalData = { session };
-        res.upgrade(data, key, protocol, extensions, context);
+        up.handshake.accept<TerminalData>({ session });
       },
       open(ws: WebSocket<TerminalData>) {
         const data = ws.getUserData();
