@@ -51,15 +51,39 @@ export function startRecording(options: RecordingOptions): Recording {
     }
     line([(now() - started) / 1000, kind, data]);
   };
+  // Output within 50 ms goes into one event: a fast producer writes a line per batch, not per read.
+  let pendingText = '';
+  let pendingAt = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const flush = (): void => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (!pendingText) return;
+    const text = pendingText;
+    pendingText = '';
+    if (stopped) return;
+    if (written > maxBytes) {
+      stopped = true;
+      line([(now() - started) / 1000, 'o', '\r\n[recording stopped: size limit reached]\r\n']);
+      return;
+    }
+    line([(pendingAt - started) / 1000, 'o', text]);
+  };
   return {
     output(bytes) {
       const text = decoder.decode(bytes, { stream: true });
-      if (text) event('o', text);
+      if (!text || stopped) return;
+      if (!pendingText) pendingAt = now();
+      pendingText += text;
+      if (pendingText.length >= 64 * 1024) flush();
+      else timer ??= setTimeout(flush, 50);
     },
     resize(cols, rows) {
+      flush();
       event('r', `${cols}x${rows}`);
     },
     close() {
+      flush();
       stopped = true;
       return new Promise((resolve) => out.end(resolve));
     },

@@ -20,6 +20,8 @@ import { createTransfers, type Transfers } from './transfers.ts';
 const SCROLLBACK_BYTES = 256 * 1024;
 /** Above this much queued toward a technician, stop crediting the agent until the socket drains. */
 const TERMINAL_HIGH_WATER = 256 * 1024;
+/** Output is credited back in batches of at least this much (well under the window: no stall). */
+const CREDIT_BATCH = 128 * 1024;
 /** Input from a technician waiting for agent credit; past it the terminal is closed. */
 const MAX_PENDING_INPUT = 4 * 1024 * 1024;
 
@@ -206,8 +208,8 @@ export class Session {
     return this.agent?.send(JSON.stringify(m), false) ?? false;
   }
 
-  private creditOutputIfRoom(): void {
-    if (this.outputOwed === 0) return;
+  private creditOutputIfRoom(force = false): void {
+    if (this.outputOwed === 0 || (!force && this.outputOwed < CREDIT_BATCH)) return;
     const congested = this.terminal
       ? this.terminal.bufferedAmount() > TERMINAL_HIGH_WATER
       : this.scrollbackBytes >= SCROLLBACK_BYTES;

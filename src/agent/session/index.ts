@@ -89,15 +89,35 @@ export function runSession(link: SessionLink, request: SessionRequest, backends:
       send({ type: 'spawn_error', message: String((err as Error).message).slice(0, 500) });
       return finish();
     }
+    // A PTY hands out output a few KB at a time; what arrives within one turn of the event loop
+    // goes out as one frame, so a fast producer costs a frame per 64 KB, not per read.
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let scheduled = false;
+    const flushOutput = (): void => {
+      scheduled = false;
+      if (pendingBytes === 0) return;
+      const out = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      sendData(TERMINAL_CHANNEL, out);
+    };
     terminal.onData((data) => {
       outstanding += data.byteLength;
-      sendData(TERMINAL_CHANNEL, data);
+      pending.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      pendingBytes += data.byteLength;
+      if (pendingBytes >= PAYLOAD) flushOutput();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flushOutput);
+      }
       if (outstanding >= CHANNEL_WINDOW && !paused) {
         paused = true;
         terminal?.pause();
       }
     });
     terminal.onExit(({ code, signal }) => {
+      flushOutput();
       send({ type: 'exit', code, signal });
       finish();
     });
