@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { putClient as putFixtureClient } from './helpers/fixtures.ts';
 import { BUILTIN_ROLES, type JumpClient } from '../src/registry/index.ts';
 import { startTestAppliance, type ApiClient, type TestAppliance } from './helpers/appliance.ts';
 import {
@@ -17,44 +18,7 @@ import {
 
 /** Puts a Jump Client row straight into the registry, as enrolment would. */
 async function putClient(t: TestAppliance, groupId: number, name: string): Promise<number> {
-  const registry = t.appliance.registry;
-  return registry.write(() => {
-    const id = registry.clients.nextId();
-    const row = {
-      id,
-      name,
-      hostname: name,
-      fqdn: `${name}.example.com`,
-      jump_group_id: groupId,
-      jump_group_type: 'shared',
-      tag: '',
-      comments: '',
-      connection_type: 'active',
-      install_mode: 'service',
-      status: 'offline',
-      operating_system: 'Linux',
-      console_user: '',
-      private_ip: '10.0.0.1',
-      public_ip: '',
-      agent_version: '0.1.0',
-      last_connect_timestamp: null,
-      last_disconnect_timestamp: null,
-      last_disconnect_reason: null,
-      last_access_timestamp: null,
-      is_lost: false,
-      needs_update: false,
-      unavailable_reason: null,
-      max_offline_minutes: null,
-      statistics: null,
-      secret_hash: 'x',
-      installer_id: 'i',
-      install_fingerprint: `fp-${id}`,
-      created_at: Date.now(),
-      updated_at: Date.now(),
-    } satisfies JumpClient;
-    registry.clients.put(row);
-    return id;
-  });
+  return (await putFixtureClient(t.appliance.registry, { name, hostname: name, jump_group_id: groupId, jump_group_type: 'shared' })).id;
 }
 
 describe('shared Jump Groups: /api/config/v1/jump-group', () => {

@@ -1,6 +1,7 @@
 /** Test helpers for the agent hub: an enrolled Jump Client row with a known secret, and a raw agent socket. */
 import WebSocket from 'ws';
 import type { Registry, JumpClient } from '../../src/registry/index.ts';
+import { putClient } from './fixtures.ts';
 import { randomToken, sha256Hex } from '../../src/shared/ids.ts';
 import { AGENT_PATH, agentCredentials, PROTOCOL_VERSION, type Statistics } from '../../src/shared/protocol.ts';
 
@@ -26,48 +27,24 @@ export function sampleStatistics(overrides: Partial<Statistics> = {}): Statistic
   };
 }
 
-/** Writes an enrolled Jump Client straight into the registry; returns its id and secret. */
+/** Writes an enrolled Jump Client straight into the registry, offline; returns its id and secret. */
 export async function enrolledClient(registry: Registry, fields: Partial<JumpClient> = {}): Promise<{ id: number; secret: string }> {
   const secret = randomToken(32);
-  const id = await registry.write(() => {
-    const now = Date.now();
-    const row: JumpClient = {
-      id: registry.clients.nextId(),
-      name: 'web-01',
-      hostname: 'web-01',
-      fqdn: '',
-      jump_group_id: 1,
-      jump_group_type: 'personal',
-      tag: '',
-      comments: '',
-      connection_type: 'active',
-      install_mode: 'service',
-      status: 'offline',
-      operating_system: '',
-      console_user: '',
-      private_ip: '',
-      public_ip: '',
-      agent_version: '0.1.0',
-      last_connect_timestamp: null,
-      last_disconnect_timestamp: null,
-      last_disconnect_reason: null,
-      last_access_timestamp: null,
-      is_lost: false,
-      needs_update: false,
-      unavailable_reason: null,
-      max_offline_minutes: null,
-      statistics: null,
-      secret_hash: sha256Hex(secret),
-      installer_id: '0'.repeat(32),
-      install_fingerprint: sha256Hex(randomToken()),
-      created_at: now,
-      updated_at: now,
-      ...fields,
-    };
-    registry.clients.put(row);
-    return row.id;
+  const row = await putClient(registry, {
+    name: 'web-01',
+    hostname: 'web-01',
+    fqdn: '',
+    jump_group_type: 'personal',
+    status: 'offline',
+    operating_system: '',
+    private_ip: '',
+    public_ip: '',
+    last_connect_timestamp: null,
+    install_fingerprint: sha256Hex(randomToken()),
+    ...fields,
+    secret_hash: sha256Hex(secret),
   });
-  return { id, secret };
+  return { id: row.id, secret };
 }
 
 export interface RawAgent {
@@ -80,8 +57,9 @@ export interface RawAgent {
 }
 
 /** Opens an agent WebSocket; rejects with the HTTP status when the upgrade is refused. */
-export function connectAgent(url: string, id: number, secret: string): Promise<RawAgent> {
-  const ws = new WebSocket(url.replace(/^http/, 'ws') + AGENT_PATH, { headers: { authorization: agentCredentials(id, secret) } });
+/** `options` adds WebSocket client options, e.g. the `ca` to trust over TLS. */
+export function connectAgent(url: string, id: number, secret: string, options: WebSocket.ClientOptions = {}): Promise<RawAgent> {
+  const ws = new WebSocket(url.replace(/^http/, 'ws') + AGENT_PATH, { ...options, headers: { authorization: agentCredentials(id, secret) } });
   const messages: any[] = [];
   const waiters: { type: string; resolve: (m: any) => void }[] = [];
   ws.on('message', (data, isBinary) => {
