@@ -21,7 +21,8 @@ import { writeStandInAgent } from '../helpers/stand-in-agent.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+/** Chromium's switches for every browser test. */
+export const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 export interface ConnectedClient {
   id: number;
@@ -47,7 +48,8 @@ function expected(text: string, url: string): boolean {
   return /status of 401/.test(text) && /\/api\/auth\/me$/.test(url);
 }
 
-function watch(page: Page, problems: string[], dialogs: string[]): void {
+/** Records console errors and warnings (but the expected 401s), page errors and dialogs (dismissed). */
+export function watch(page: Page, problems: string[], dialogs: string[]): void {
   page.on('console', (msg) => {
     if ((msg.type() === 'error' || msg.type() === 'warning') && !expected(msg.text(), msg.location().url)) {
       problems.push(`console ${msg.type()}: ${msg.text()} (${msg.location().url})`);

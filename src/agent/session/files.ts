@@ -37,7 +37,8 @@ async function listDirectory(path: string): Promise<Listing> {
 }
 
 export function createFilesBackend(home: string): FilesBackend {
-  const absolute = (path: string) => resolve(home, path.startsWith('~/') ? path.slice(2) : path);
+  // `~` and `~/…` are the account's home, as in a shell; a relative path is taken from there too.
+  const absolute = (path: string) => resolve(home, path === '~' ? '.' : path.startsWith('~/') ? path.slice(2) : path);
   return {
     async open(requested) {
       const path = absolute(requested);
