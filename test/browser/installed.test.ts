@@ -165,6 +165,16 @@ describe('the console with an installed Jump Client', { skip: missing }, () => {
     await shot('30-installed-ended.png');
   });
 
+  it('shows the client going offline and coming back without Refresh when it stops and starts on the machine', async () => {
+    await page.getByRole('link', { name: 'Jump Clients' }).click();
+    await rowNamed(NAME).locator('.cell-status', { hasText: 'Online' }).waitFor();
+    assert.equal((await run(join(installDir, 'init-script'), ['stop'])).status, 0);
+    await rowNamed(NAME).locator('.cell-status', { hasText: 'Offline' }).waitFor({ timeout: 15_000 });
+    assert.equal((await run(join(installDir, 'init-script'), ['start'])).status, 0);
+    installs.pid(pidOf(installDir));
+    await rowNamed(NAME).locator('.cell-status', { hasText: 'Online' }).waitFor({ timeout: 15_000 });
+  });
+
   it('had no console errors, page errors, CSP violations or JavaScript dialogs', () => {
     assert.deepEqual(problems, []);
     assert.deepEqual(dialogs, []);
