@@ -4,6 +4,15 @@
  * before any async step; every write after an await happens inside `cork`; the request body is a
  * ReadableStream fed by onData (each chunk copied, the socket paused while the stream is full) and
  * capped at `maxBodyBytes` (413); the response body is streamed with onWritable backpressure.
+ *
+ * TLS: uWS decrypts a read in 512 KiB pieces and calls onData for each while more input is still
+ * waiting to be decrypted; a write to ANY TLS socket of the loop at that moment (uSockets'
+ * `us_internal_ssl_socket_write` resets the loop's shared read input) drops the rest of that input,
+ * and the client sees its connection cut with a TLS alert ("protocol version"). Node runs the
+ * microtasks queued by a uWS callback before the callback returns, so a body chunk handed to the
+ * stream in onData would wake its reader (an upload forwarding to the agent socket, a handler
+ * answering) inside that window. Hence: body chunks reach the stream from a macrotask
+ * (setImmediate), and under TLS every response write is made from a macrotask as well.
  */
 import { STATUS_CODES } from 'node:http';
 import { AppError } from '../shared/errors.ts';
@@ -26,11 +35,20 @@ export interface HttpAdapterOptions {
   log: Logger;
   /** Called when a request starts and ends, for graceful shutdown. */
   track?: { begin(): void; end(): void };
+  /** The listener is a uWS SSLApp: responses are written from a macrotask (see the header). */
+  tls?: boolean;
 }
 
+/** Runs `fn` now, or under TLS from a macrotask, outside any uWS data callback. */
+type Later = (fn: () => void) => void;
+const now: Later = (fn) => fn();
+const nextTurn: Later = (fn) => void setImmediate(fn);
+
 const NO_BODY = new Set(['GET', 'HEAD', 'OPTIONS']);
+const EMPTY = new Uint8Array(0);
 
 export function createHttpAdapter(options: HttpAdapterOptions): (res: HttpResponse, req: HttpRequest) => void {
+  const later = options.tls ? nextTurn : now;
   return (res, req) => {
     const method = req.getCaseSensitiveMethod().toUpperCase();
     const path = req.getUrl();
@@ -38,7 +56,7 @@ export function createHttpAdapter(options: HttpAdapterOptions): (res: HttpRespon
     const headers = new Headers();
     req.forEach((key, value) => headers.append(key, value));
     const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
-    const state: ResponseState = { aborted: false, finished: false, controller: new AbortController() };
+    const state: ResponseState = { aborted: false, finished: false, controller: new AbortController(), later };
     res.onAborted(() => {
       state.aborted = true;
       state.controller.abort();
@@ -78,15 +96,58 @@ export function createHttpAdapter(options: HttpAdapterOptions): (res: HttpRespon
 
 interface ResponseState {
   aborted: boolean;
+  /** The answer is decided (written, or scheduled to be): nothing else may write. */
   finished: boolean;
   controller: AbortController;
+  later: Later;
   /** Fails the request body stream when the client goes away, so a reader never waits forever. */
   abortBody?: () => void;
+  /**
+   * Resumes a socket paused for a full body stream. Called before the final write of an answer
+   * given while the body is still arriving (the handler did not read it all), so uWS reads and
+   * discards the rest instead of leaving the connection stalled with no timeout.
+   */
+  resumeBody?: () => void;
+  /** What the response's one onWritable handler calls now (see `whenWritable`). */
+  writable?: (offset: number) => boolean;
+  /** The onWritable handler is registered. */
+  writableSet?: boolean;
+}
+
+/**
+ * Routes writable events to `state.writable`. uWS gets exactly one handler per response, set the
+ * first time: the writer's loop may go on (and back up again) inside the microtasks of an
+ * onWritable callback, and a handler registered there is overwritten when uWS puts back the one it
+ * was calling; the stale handler then answered every later writable event and the new waiter was
+ * never woken (a download stalled for good). `idle` answers events that arrive with no waiter.
+ */
+function whenWritable(res: HttpResponse, state: ResponseState, handler: (offset: number) => boolean, idle: (offset: number) => boolean): void {
+  state.writable = handler;
+  if (state.writableSet) return;
+  state.writableSet = true;
+  res.onWritable((offset) => (state.writable ?? idle)(offset));
+}
+
+/** Waits for the next macrotask under TLS (see the header); nothing otherwise. */
+function turn(state: ResponseState): Promise<void> | undefined {
+  return state.later === now ? undefined : new Promise((resolve) => state.later(resolve));
 }
 
 function bodyStream(res: HttpResponse, state: ResponseState, limit: number): ReadableStream<Uint8Array> {
   let received = 0;
   let paused = false;
+  /** Chunks copied in onData and not yet handed to the stream (see the header), and their size. */
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  let ended = false;
+  let scheduled = false;
+  const resume = (): void => {
+    if (paused && !state.aborted) {
+      paused = false;
+      res.resume();
+    }
+  };
+  state.resumeBody = resume;
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
@@ -94,32 +155,49 @@ function bodyStream(res: HttpResponse, state: ResponseState, limit: number): Rea
         state.abortBody = () => {
           if (open) controller.error(new Error('the client aborted the request'));
           open = false;
+          pending = [];
+          pendingBytes = 0;
         };
-        res.onData((chunk, isLast) => {
-          if (state.finished) return;
-          received += chunk.byteLength;
-          if (received > limit) {
-            open = false;
-            controller.error(new AppError('payload_too_large', { details: { limit_bytes: limit } }));
-            writeError(res, state, new AppError('payload_too_large', { details: { limit_bytes: limit } }), true);
-            return;
-          }
-          controller.enqueue(new Uint8Array(chunk.slice(0)));
-          if (isLast) {
+        const flush = (): void => {
+          scheduled = false;
+          if (!open) return;
+          const chunks = pending;
+          pending = [];
+          pendingBytes = 0;
+          for (const chunk of chunks) controller.enqueue(chunk);
+          if (ended) {
             open = false;
             controller.close();
           }
-          else if ((controller.desiredSize ?? 1) <= 0 && !paused) {
+        };
+        res.onData((chunk, isLast) => {
+          if (state.finished || !open) return;
+          received += chunk.byteLength;
+          if (received > limit) {
+            open = false;
+            pending = [];
+            pendingBytes = 0;
+            const err = new AppError('payload_too_large', { details: { limit_bytes: limit } });
+            // Failing the stream wakes its reader: from a macrotask too.
+            setImmediate(() => controller.error(err));
+            writeError(res, state, new AppError('payload_too_large', { details: { limit_bytes: limit } }), true, nextTurn);
+            return;
+          }
+          pending.push(new Uint8Array(chunk.slice(0)));
+          pendingBytes += chunk.byteLength;
+          if (isLast) ended = true;
+          if (!scheduled) {
+            scheduled = true;
+            setImmediate(flush);
+          }
+          if (!isLast && !paused && (controller.desiredSize ?? 1) - pendingBytes <= 0) {
             paused = true;
             res.pause();
           }
         });
       },
       pull() {
-        if (paused && !state.aborted && !state.finished) {
-          paused = false;
-          res.resume();
-        }
+        if (!state.finished) resume();
       },
       cancel() {
         state.controller.abort();
@@ -133,17 +211,22 @@ function statusLine(status: number): string {
   return `${status} ${STATUS_CODES[status] ?? 'Unknown'}`;
 }
 
-function writeError(res: HttpResponse, state: ResponseState, err: AppError, close = false): void {
+function writeError(res: HttpResponse, state: ResponseState, err: AppError, close = false, later = state.later): void {
   if (state.aborted || state.finished) return;
   state.finished = true;
-  res.cork(() => {
-    res.writeStatus(statusLine(err.status)).writeHeader('content-type', 'application/json; charset=utf-8');
-    for (const [k, v] of Object.entries(err.headers ?? {})) res.writeHeader(k, v);
-    res.end(JSON.stringify(err.toJSON()), close);
+  later(() => {
+    if (state.aborted) return;
+    res.cork(() => {
+      state.resumeBody?.();
+      res.writeStatus(statusLine(err.status)).writeHeader('content-type', 'application/json; charset=utf-8');
+      for (const [k, v] of Object.entries(err.headers ?? {})) res.writeHeader(k, v);
+      res.end(JSON.stringify(err.toJSON()), close);
+    });
   });
 }
 
 async function writeResponse(res: HttpResponse, state: ResponseState, response: Response, head: boolean): Promise<void> {
+  if (!state.aborted && !state.finished) await turn(state);
   if (state.aborted || state.finished) {
     await response.body?.cancel();
     return;
@@ -158,6 +241,7 @@ async function writeResponse(res: HttpResponse, state: ResponseState, response: 
   if (!response.body || head) {
     state.finished = true;
     res.cork(() => {
+      state.resumeBody?.();
       writeHead();
       res.end();
     });
@@ -170,6 +254,7 @@ async function writeResponse(res: HttpResponse, state: ResponseState, response: 
   try {
     for (;;) {
       const { value, done } = await reader.read();
+      await turn(state);
       if (state.aborted) {
         await reader.cancel();
         return;
@@ -195,6 +280,7 @@ async function writeResponse(res: HttpResponse, state: ResponseState, response: 
   if (state.aborted) return;
   state.finished = true;
   res.cork(() => {
+    state.resumeBody?.();
     if (!headWritten) writeHead();
     res.end();
   });
@@ -214,13 +300,18 @@ async function writeKnownLength(
 ): Promise<void> {
   const reader = body.getReader();
   let headWritten = false;
+  let handed = 0;
   for (;;) {
     const { value, done } = await reader.read();
+    await turn(state);
     if (state.aborted) {
       await reader.cancel();
       return;
     }
     if (done) break;
+    // Never more than declared: uWS would not recognise the end of the response.
+    const chunk = handed + value.byteLength > total ? value.subarray(0, total - handed) : value;
+    handed += chunk.byteLength;
     let ok = false;
     let finished = false;
     let base = 0;
@@ -230,32 +321,19 @@ async function writeKnownLength(
         headWritten = true;
       }
       base = res.getWriteOffset();
-      [ok, finished] = res.tryEnd(value, total);
+      [ok, finished] = res.tryEnd(chunk, total);
     });
-    if (finished) {
-      state.finished = true;
+    if (!ok && !finished) finished = await sendWhenWritable(res, state, chunk, base, total);
+    if (finished) state.finished = true;
+    if (state.aborted || state.finished) {
       await reader.cancel();
       return;
-    }
-    if (!ok) {
-      await new Promise<void>((resolve) => {
-        state.controller.signal.addEventListener('abort', () => resolve(), { once: true });
-        res.onWritable((offset) => {
-          const [sent, end] = res.tryEnd(value.subarray(offset - base), total);
-          if (end) state.finished = true;
-          if (sent || end) resolve();
-          return sent;
-        });
-      });
-      if (state.finished) {
-        await reader.cancel();
-        return;
-      }
     }
   }
   if (!state.aborted && !state.finished && total === 0) {
     state.finished = true;
     res.cork(() => {
+      state.resumeBody?.();
       if (!headWritten) writeHead();
       res.end();
     });
@@ -269,13 +347,60 @@ async function writeKnownLength(
   }
 }
 
+/**
+ * Sends the rest of `chunk` (written from body offset `base`) as the socket drains; resolves once
+ * it is all out (true when that ended the response), or when the client goes away. The waiter is
+ * set in the same turn as the failed `tryEnd`, so no writable event can be missed.
+ */
+function sendWhenWritable(res: HttpResponse, state: ResponseState, chunk: Uint8Array, base: number, total: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const signal = state.controller.signal;
+    const settle = (finished: boolean): void => {
+      if (settled) return;
+      settled = true;
+      state.writable = undefined;
+      signal.removeEventListener('abort', onAbort);
+      resolve(finished);
+    };
+    const onAbort = (): void => settle(false);
+    if (state.aborted) return settle(false);
+    signal.addEventListener('abort', onAbort);
+    whenWritable(
+      res,
+      state,
+      (offset) => {
+        const [ok, finished] = res.tryEnd(chunk.subarray(Math.min(chunk.byteLength, offset - base)), total);
+        if (ok || finished) {
+          state.writable = undefined;
+          settle(finished);
+        }
+        return ok || finished;
+      },
+      // No chunk waiting: let uWS drain what it still holds.
+      () => res.tryEnd(EMPTY, total)[0],
+    );
+  });
+}
+
 function drained(res: HttpResponse, state: ResponseState): Promise<void> {
   return new Promise((resolve) => {
     if (state.aborted) return resolve();
-    res.onWritable(() => {
+    const signal = state.controller.signal;
+    const done = (): void => {
+      state.writable = undefined;
+      signal.removeEventListener('abort', done);
       resolve();
-      return true;
-    });
-    state.controller.signal.addEventListener('abort', () => resolve(), { once: true });
+    };
+    signal.addEventListener('abort', done);
+    whenWritable(
+      res,
+      state,
+      () => {
+        done();
+        return true;
+      },
+      () => true,
+    );
   });
 }

@@ -89,6 +89,7 @@ function listenOn(options: ListenerOptions): Promise<Listener> {
       '/*',
       createHttpAdapter({
         fetch: options.fetch,
+        tls: options.tls !== undefined,
         get origin() {
           return origin;
         },

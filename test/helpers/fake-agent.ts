@@ -40,8 +40,15 @@ export const SAMPLE_SYSINFO: SystemInfo = {
   processes: [],
 };
 
-export async function startFakeAgent(url: string, id: number, secret: string, behaviour: SessionBehaviour = 'echo'): Promise<FakeAgent> {
-  const control = await connectAgent(url, id, secret);
+/** `wsOptions` adds WebSocket client options to both sockets, e.g. the `ca` to trust over TLS. */
+export async function startFakeAgent(
+  url: string,
+  id: number,
+  secret: string,
+  behaviour: SessionBehaviour = 'echo',
+  wsOptions: WebSocket.ClientOptions = {},
+): Promise<FakeAgent> {
+  const control = await connectAgent(url, id, secret, wsOptions);
   control.hello();
   await control.next('welcome');
   const agent: FakeAgent = {
@@ -70,6 +77,7 @@ export async function startFakeAgent(url: string, id: number, secret: string, be
       return;
     }
     const ws = new WebSocket(url.replace(/^http/, 'ws') + SESSION_PATH, {
+      ...wsOptions,
       headers: { authorization: agentCredentials(id, secret), [SESSION_HEADER]: `${m.session_id}.${m.token}` },
     });
     agent.sessions.push(ws);
