@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { startBenchAppliance } from './lib/appliance.ts';
-import { killAll, REPO, sleep } from './lib/proc.ts';
+import { killAll, REPO, rssBytes, sleep } from './lib/proc.ts';
 import { startSimulator } from './lib/simulator.ts';
-import { round } from './lib/stats.ts';
+import { round, summary } from './lib/stats.ts';
 import { jumpRun } from './jump.ts';
 import { startSshd } from './ssh.ts';
 
@@ -26,7 +26,16 @@ const { values } = parseArgs({
 const log = (s: string) => process.stdout.write(s + '\n');
 process.on('exit', killAll);
 
-async function jumpgateCat(file: string, home: string): Promise<{ bytes: number; seconds: number }> {
+interface CatResult {
+  bytes: number;
+  seconds: number;
+  /** The appliance's largest RSS while the output streamed, and its RSS before. */
+  appliance_rss_mb: { before: number; max: number };
+  /** Latency of /healthz polled meanwhile: the hub keeps answering others. */
+  healthz_ms: { p50: number; p99: number; max: number };
+}
+
+async function jumpgateCat(file: string, home: string): Promise<CatResult> {
   const app = await startBenchAppliance();
   const sim = startSimulator({ url: app.url, key: await app.installerKey(), agents: 1, duration: 600, seed: `cat-${Date.now()}`, realShells: home });
   try {
@@ -47,11 +56,32 @@ async function jumpgateCat(file: string, home: string): Promise<{ bytes: number;
         if (tail.includes(marker + '\r\n')) resolve(performance.now());
       });
     });
+    const before = rssBytes(app.child.pid);
+    let maxRss = before;
+    const health: number[] = [];
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        maxRss = Math.max(maxRss, rssBytes(app.child.pid));
+        const h0 = performance.now();
+        await fetch(app.url + '/healthz').then((r) => r.arrayBuffer());
+        health.push(performance.now() - h0);
+        await sleep(50);
+      }
+    })();
     const t0 = performance.now();
     ws.send(Buffer.from(`cat ${file}; echo ${marker.slice(0, 10)}''${marker.slice(10)}\n`));
-    const t1 = await Promise.race([done, sleep(180_000).then(() => NaN)]);
+    const t1 = await Promise.race([done, sleep(300_000).then(() => NaN)]);
+    watching = false;
+    await watcher;
     ws.close();
-    return { bytes, seconds: (t1 - t0) / 1000 };
+    const h = summary(health);
+    return {
+      bytes,
+      seconds: (t1 - t0) / 1000,
+      appliance_rss_mb: { before: round(before / 2 ** 20, 1), max: round(maxRss / 2 ** 20, 1) },
+      healthz_ms: { p50: h.p50, p99: h.p99, max: h.max },
+    };
   } finally {
     await sim.stop();
     await app.stop();
@@ -103,6 +133,8 @@ async function main() {
     log(`jump → first output, ${String(j.technicians).padStart(3)} at once   p50 ${j.first_output_ms.p50} / p95 ${j.first_output_ms.p95} / p99 ${j.first_output_ms.p99} ms, ${j.refused_busy} busy`);
   }
   log(`terminal throughput                       jumpgate ${t.jumpgate_mb_s} MB/s, OpenSSH ${t.openssh_mb_s} MB/s`);
+  const cat = (results.throughput as { jumpgate: CatResult }).jumpgate;
+  log(`during the cat                            appliance RSS ${cat.appliance_rss_mb.before} → max ${cat.appliance_rss_mb.max} MB; /healthz p99 ${cat.healthz_ms.p99} ms`);
   log(`\nwritten to ${path}`);
 }
 
