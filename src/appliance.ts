@@ -163,6 +163,8 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
       get publicUrl() {
         return publicUrl;
       },
+      publicUrlFor: (host) =>
+        config.publicUrl ?? (host && /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$/.test(host) ? `${tls ? 'https' : 'http'}://${host}` : publicUrl),
       hub,
       sessions,
       agents: { revoke },

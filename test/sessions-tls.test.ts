@@ -26,13 +26,14 @@ describe('terminal output over TLS', () => {
   const file = join(dir, 'output.txt');
   // The certificate names localhost, not 127.0.0.1: trust exactly it and skip the name check.
   const skipName = (() => undefined) as unknown as NonNullable<WebSocket.ClientOptions['checkServerIdentity']>;
+  const skipNameTls = (() => undefined) as () => undefined;
 
   const call = (method: string, path: string, json: unknown, bearer?: string) =>
     new Promise<{ status: number; body: any }>((resolve, reject) => {
       const req = https.request(new URL(t.url + path), {
         method,
         ca,
-        checkServerIdentity: skipName,
+        checkServerIdentity: skipNameTls,
         agent: false,
         headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
       });
@@ -57,7 +58,7 @@ describe('terminal output over TLS', () => {
       if (binary) return;
       const m = JSON.parse(raw.toString());
       if (m.type !== 'session_open') return;
-      const link = { origin: t.url.replace(/^https/, 'wss'), clientId: c.id, secret: c.secret, tls: { ca, checkServerIdentity: skipName } };
+      const link = { origin: t.url.replace(/^https/, 'wss'), clientId: c.id, secret: c.secret, tls: { ca, checkServerIdentity: skipNameTls } };
       sessions.push(runSession(link, m, realBackends(dir)));
     });
     control.hello();

@@ -51,6 +51,11 @@ export interface ApiDeps {
   tlsCertificatePem: string | null;
   secureCookies: boolean;
   publicUrl: string;
+  /**
+   * The address Jump Clients should use, for a request that arrived with this Host header: the
+   * configured --public-url, else the address the administrator reached the appliance at.
+   */
+  publicUrlFor(host: string | undefined): string;
   hub: HubStatus;
   sessions: SessionManager;
   /** Revokes a removed Jump Client at once: its agent is told to uninstall, its sessions end. */

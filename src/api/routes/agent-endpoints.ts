@@ -31,7 +31,7 @@ export function createAgentEndpointRoutes(deps: ApiDeps, options: DownloadOption
     const id = c.req.param('installer_id');
     const row = /^[0-9a-f]{32}$/.test(id) ? registry.installers.get(id) : undefined;
     if (!row || row.expiration_timestamp <= now()) throw new AppError('not_found');
-    return downloads.respond(row, platform);
+    return downloads.respond(row, platform, c.req.header('host'));
   });
 
   app.post(ENROLL_PATH, async (c) => {

@@ -28,7 +28,8 @@ export interface DownloadOptions {
 }
 
 export interface InstallerDownloads {
-  respond(row: Installer, platform: InstallerPlatform): Promise<Response>;
+  /** `host`: the request's Host header (the address agents will be told when no public URL is set). */
+  respond(row: Installer, platform: InstallerPlatform, host: string | undefined): Promise<Response>;
 }
 
 /** How the installer names its default group to the person installing (and to `--jc-jump-group`). */
@@ -40,11 +41,11 @@ function groupLabel(registry: Registry, row: Installer): string {
   return registry.groups.get(row.jump_group_id)?.code_name ?? '';
 }
 
-function configFor(deps: ApiDeps, row: Installer, artifact: AgentArtifact, pem: string | null): InstallerConfig {
+function configFor(deps: ApiDeps, row: Installer, artifact: AgentArtifact, pem: string | null, host: string | undefined): InstallerConfig {
   return {
     format: 1,
     installer_id: row.installer_id,
-    appliance_url: deps.publicUrl,
+    appliance_url: deps.publicUrlFor(host),
     certificate_pem: pem,
     certificate_sha256: deps.tlsFingerprint,
     installer_key: row.key_info,
@@ -81,12 +82,12 @@ function filesFor(deps: ApiDeps): InstallerFiles {
 export function createInstallerDownloads(deps: ApiDeps, options: DownloadOptions = {}): InstallerDownloads {
   const pem = options.certificatePem ?? (() => deps.tlsCertificatePem);
   return {
-    async respond(row, platform) {
+    async respond(row, platform, host) {
       const artifact = deps.agentArtifact();
       if (!artifact || artifact.platform !== platform) {
         throw new AppError('not_found', { message: `No Jump Client program is available for ${platform} yet.`, details: { field: 'platform' } });
       }
-      const file = await filesFor(deps).build(platform, configFor(deps, row, artifact, pem()), artifact);
+      const file = await filesFor(deps).build(platform, configFor(deps, row, artifact, pem(), host), artifact);
       return new Response(file.body, {
         status: 200,
         headers: {

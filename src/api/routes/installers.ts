@@ -33,7 +33,7 @@ export function createInstallerRoutes(deps: ApiDeps, options: DownloadOptions = 
     if (!row || !itemChecker(c, registry)('perm_add', row)) throw new AppError('not_found');
     return row;
   };
-  const show = (row: Installer) => publicInstaller(row, deps.publicUrl, now());
+  const show = (c: Context<ApiEnv>, row: Installer) => publicInstaller(row, deps.publicUrlFor(c.req.header('host')), now());
 
   app.get('/jump-client/installer', (c) => {
     const page = readQuery(c, ListQuery);
@@ -42,7 +42,7 @@ export function createInstallerRoutes(deps: ApiDeps, options: DownloadOptions = 
       .list()
       .filter((row) => check('perm_add', row))
       .sort((a, b) => b.created_at - a.created_at || a.installer_id.localeCompare(b.installer_id));
-    return c.json(paginate(c, rows, page).map(show));
+    return c.json(paginate(c, rows, page).map((row) => show(c, row)));
   });
 
   app.post('/jump-client/installer', async (c) => {
@@ -72,10 +72,10 @@ export function createInstallerRoutes(deps: ApiDeps, options: DownloadOptions = 
       registry.audit.record({ event_type: 'created', item_type: 'installer', item_id: installer.installer_id, actor, timestamp: created, before: null, after: auditInstaller(installer) });
       return installer;
     });
-    return c.json(show(row), 201);
+    return c.json(show(c, row), 201);
   });
 
-  app.get(ITEM_PATH, (c) => c.json(show(deployable(c))));
+  app.get(ITEM_PATH, (c) => c.json(show(c, deployable(c))));
 
   app.patch(ITEM_PATH, async (c) => {
     const body = await readJson(c, InstallerExtend);
@@ -88,7 +88,7 @@ export function createInstallerRoutes(deps: ApiDeps, options: DownloadOptions = 
       registry.audit.record({ event_type: 'changed', item_type: 'installer', item_id: after.installer_id, actor, timestamp: changed, before: auditInstaller(before), after: auditInstaller(after) });
       return after;
     });
-    return c.json(show(row));
+    return c.json(show(c, row));
   });
 
   app.delete(ITEM_PATH, async (c) => {
@@ -107,7 +107,7 @@ export function createInstallerRoutes(deps: ApiDeps, options: DownloadOptions = 
     if (row.expiration_timestamp <= now()) {
       throw new AppError('conflict', { message: 'The installer has expired; extend it to download it again.', details: { field: 'installer_id' } });
     }
-    return downloads.respond(row, platform);
+    return downloads.respond(row, platform, c.req.header('host'));
   });
 
   return app;
