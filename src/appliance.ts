@@ -112,10 +112,10 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
       'counter',
     );
     metrics.gauge('jumpgate_sessions_live', 'Live sessions.', () => sessions.liveCount());
-    const principalFrom = (authorization: string, cookie: string): { p: Principal; via: 'bearer' | 'cookie' } | undefined => {
+    const principalFrom = (authorization: string, cookie: string): { p: Principal; via: 'bearer' | 'cookie'; raw: string } | undefined => {
       const sent = rawToken(authorization || undefined, cookie || undefined);
       const resolved = sent && resolveToken(registry, sent.raw, Date.now());
-      return sent && resolved ? { p: resolved.principal, via: sent.via } : undefined;
+      return sent && resolved ? { p: resolved.principal, via: sent.via, raw: sent.raw } : undefined;
     };
     const sessionSockets = createSessionSockets({
       sessions,
@@ -135,16 +135,19 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
       authenticate(authorization, cookie) {
         const found = principalFrom(authorization, cookie);
         if (!found) return undefined;
-        // Grants are read again at most every 30 s, so membership changes reach open consoles.
-        let grants = loadGrants(registry, found.p);
+        // The caller and their grants are read again at most every 30 s: membership changes reach
+        // open consoles, and a logged-out, expired or disabled caller sees nothing more.
+        let principal: Principal | undefined = found.p;
+        let grants = loadGrants(registry, principal);
         let loadedAt = Date.now();
         const viewer = {
           canView(item: { jump_group_type: 'shared' | 'personal'; jump_group_id: number }) {
-            if (Date.now() - loadedAt > 30_000) {
-              grants = loadGrants(registry, found.p);
+            if (principal && Date.now() - loadedAt > 30_000) {
+              principal = resolveToken(registry, found.raw, Date.now())?.principal;
+              if (principal) grants = loadGrants(registry, principal);
               loadedAt = Date.now();
             }
-            return can(found.p, grants, 'view', item);
+            return principal !== undefined && can(principal, grants, 'view', item);
           },
         };
         return { viewer, via: found.via };

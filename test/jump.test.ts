@@ -132,6 +132,23 @@ describe('jumping (appliance side, scripted agents)', () => {
     await admin.patch('/api/config/v1/settings', { max_concurrent_spawns: 20, spawn_timeout_seconds: 30 });
   });
 
+  it("ends a user's live sessions when the account is disabled", async () => {
+    const created = await admin.post('/api/config/v1/user', { username: 'second-admin', password: 'second-admin-password', is_admin: true });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const other = await t.login('second-admin', 'second-admin-password');
+    const c = await client();
+    const jump = await other.post('/api/command/v1/jump', { jump_client_id: c.id });
+    assert.equal(jump.status, 201);
+    const ws = new WebSocket(`${t.url.replace('http', 'ws')}/api/session/v1/${jump.body.session_id}/terminal`, {
+      headers: { authorization: `Bearer ${other.token}` },
+    });
+    await new Promise((r) => ws.once('open', r));
+    const closed = new Promise((r) => ws.once('close', r));
+    assert.equal((await admin.patch(`/api/config/v1/user/${created.body.id}`, { enabled: false })).status, 200);
+    await closed;
+    assert.equal((await admin.get(`/api/session/v1/${jump.body.session_id}/system-info`)).status, 404, 'the session is gone');
+  });
+
   it('rejects bad jump bodies naming the field', async () => {
     const res = await admin.post('/api/command/v1/jump', { jump_client_id: 'x' });
     assert.equal(res.status, 400);

@@ -54,7 +54,15 @@ export function createHttpAdapter(options: HttpAdapterOptions): (res: HttpRespon
     const path = req.getUrl();
     const query = req.getQuery();
     const headers = new Headers();
-    req.forEach((key, value) => headers.append(key, value));
+    let malformed = !path.startsWith('/');
+    req.forEach((key, value) => {
+      // A header the fetch API cannot hold (bytes above Latin-1) makes the request malformed.
+      try {
+        headers.append(key, value);
+      } catch {
+        malformed = true;
+      }
+    });
     const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
     const state: ResponseState = { aborted: false, finished: false, controller: new AbortController(), later };
     res.onAborted(() => {
@@ -63,6 +71,10 @@ export function createHttpAdapter(options: HttpAdapterOptions): (res: HttpRespon
       state.abortBody?.();
     });
 
+    if (malformed) {
+      writeError(res, state, new AppError('invalid_request', { message: 'The request line or a header is malformed.' }), true);
+      return;
+    }
     const limit = options.maxBodyBytes(method, path);
     const declared = Number(headers.get('content-length') ?? '0');
     if (Number.isFinite(declared) && declared > limit) {
@@ -71,14 +83,20 @@ export function createHttpAdapter(options: HttpAdapterOptions): (res: HttpRespon
     }
     const body = NO_BODY.has(method) ? null : bodyStream(res, state, limit);
     const url = options.origin + path + (query ? '?' + query : '');
-    const request = new Request(url, {
-      method,
-      headers,
-      body,
-      signal: state.controller.signal,
-      // @ts-expect-error: Node's fetch needs `duplex` for a streamed body; the DOM typings lack it.
-      duplex: body ? 'half' : undefined,
-    });
+    let request: Request;
+    try {
+      request = new Request(url, {
+        method,
+        headers,
+        body,
+        signal: state.controller.signal,
+        // @ts-expect-error: Node's fetch needs `duplex` for a streamed body; the DOM typings lack it.
+        duplex: body ? 'half' : undefined,
+      });
+    } catch (err) {
+      writeError(res, state, new AppError('invalid_request', { message: 'The request is malformed.', cause: err }), true);
+      return;
+    }
     options.track?.begin();
     Promise.resolve()
       .then(() => options.fetch(request, { remoteAddress }))
@@ -302,7 +320,18 @@ async function writeKnownLength(
   let headWritten = false;
   let handed = 0;
   for (;;) {
-    const { value, done } = await reader.read();
+    let next: ReadableStreamReadResult<Uint8Array>;
+    try {
+      next = await reader.read();
+    } catch (err) {
+      // Before anything was sent the caller answers with an error; after, the only honest signal
+      // left is to cut the connection.
+      if (!headWritten) throw err;
+      state.finished = true;
+      if (!state.aborted) res.close();
+      return;
+    }
+    const { value, done } = next;
     await turn(state);
     if (state.aborted) {
       await reader.cancel();

@@ -183,6 +183,7 @@ export function runSession(link: SessionLink, request: SessionRequest, backends:
   }
 
   async function startDownload(channel: number, path: string): Promise<void> {
+    cancel(channel); // a channel is one transfer at a time: a new request replaces what was there
     try {
       const opened = await backends.files.open(path);
       if (opened.kind === 'directory') return send({ type: 'dir_listing', channel, ...opened.listing });
@@ -221,6 +222,7 @@ export function runSession(link: SessionLink, request: SessionRequest, backends:
   }
 
   function startUpload(channel: number, path: string): void {
+    cancel(channel); // a channel is one transfer at a time: a new request replaces what was there
     const upload = backends.files.create(path);
     const entry = { upload, chain: upload as Promise<unknown> };
     uploads.set(channel, entry);

@@ -99,6 +99,7 @@ export function createApiAccountRoutes(deps: ApiDeps): Hono<ApiEnv> {
       registry.audit.record({ event_type: 'changed', item_type: 'api_account', item_id: String(id), actor, before: publicApiAccount(before), after });
       return next;
     });
+    if (!account.enabled) deps.sessions.endAllOf({ kind: 'api', id, name: '', isAdmin: false }, 'the API account was disabled');
     return c.json(secret === undefined ? publicApiAccount(account) : { ...publicApiAccount(account), client_secret: secret });
   });
 
@@ -113,6 +114,7 @@ export function createApiAccountRoutes(deps: ApiDeps): Hono<ApiEnv> {
       registry.apiAccounts.remove(id);
       registry.audit.record({ event_type: 'deleted', item_type: 'api_account', item_id: String(id), actor, before: publicApiAccount(before), after: null });
     });
+    deps.sessions.endAllOf({ kind: 'api', id, name: '', isAdmin: false }, 'the API account was removed');
     return c.body(null, 204);
   });
 

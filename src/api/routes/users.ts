@@ -145,6 +145,8 @@ export function createUserRoutes(deps: ApiDeps): Hono<ApiEnv> {
       registry.audit.record({ event_type: 'changed', item_type: 'user', item_id: String(id), actor, before: publicUser(before), after });
       return next;
     });
+    // A disabled account's live shells end with its tokens: the terminal was authorised at its start.
+    if (!user.enabled) deps.sessions.endAllOf({ kind: 'user', id, name: user.username, isAdmin: user.is_admin }, 'the account was disabled');
     return c.json(publicUser(user));
   });
 
@@ -169,6 +171,7 @@ export function createUserRoutes(deps: ApiDeps): Hono<ApiEnv> {
       registry.users.remove(id);
       registry.audit.record({ event_type: 'deleted', item_type: 'user', item_id: String(id), actor, before: publicUser(before), after: null });
     });
+    deps.sessions.endAllOf({ kind: 'user', id, name: '', isAdmin: false }, 'the account was removed');
     return c.body(null, 204);
   });
 
