@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { startE2eAppliance, stopAll, type E2eApi, type E2eAppliance } from '../helpers/e2e-appliance.ts';
 import { createInstaller, createInstalls, downloadBin, ensureTestUser, installClient, installParent, pidOf, TEST_USER, waitForClient } from '../helpers/e2e-clients.ts';
 import { eventually } from '../helpers/hub-client.ts';
-import { openTerminal, type TestTerminal } from '../helpers/terminal.ts';
+import { checkShellBasics, openTerminal, type TestTerminal } from '../helpers/terminal.ts';
 
 const PASSWORD = 'technician-pw-1';
 const installs = createInstalls();
@@ -67,14 +67,7 @@ describe('a session on an installed Jump Client', () => {
   it('runs a real shell in a PTY as the install account: output, tty, whoami, stty size after a resize, UTF-8', async () => {
     const id = await jump();
     const term = await terminal(id);
-    assert.match(await term.run('echo e2e-$((6*7))\n', /e2e-42/), /e2e-42/);
-    assert.match(await term.run('tty\n', /\/dev\/pts\/\d+/), /\/dev\/pts\/\d+/);
-    const me = new RegExp(`[\\r\\n]${TEST_USER}\\r?\\n`);
-    assert.match(await term.run('whoami\n', me), me);
-    term.resize(132, 43);
-    assert.match(await term.run('stty size\n', /43 132/), /43 132/);
-    const utf8 = 'žluťoučký kůň — 日本語 ✓ 🚀';
-    assert.ok((await term.run(`printf '%s\\n' '${utf8}'\n`, /🚀\r?\n/)).includes(utf8));
+    await checkShellBasics(term, TEST_USER);
     await term.close();
   });
 

@@ -1,4 +1,5 @@
 /** A technician's terminal in tests: the session's terminal WebSocket, with its output collected. */
+import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { eventually } from './hub-client.ts';
 
@@ -66,4 +67,19 @@ export async function openTerminal(url: string, sessionId: string, token: string
       }),
   };
   return t;
+}
+
+/**
+ * What every real-shell test checks first: a command runs, the terminal is a pts, the shell is
+ * `account`, a resize reaches the PTY, and UTF-8 comes back intact.
+ */
+export async function checkShellBasics(term: TestTerminal, account: string): Promise<void> {
+  assert.match(await term.run('echo shell-$((6*7))\n', /shell-42/), /shell-42/);
+  assert.match(await term.run('tty\n', /\/dev\/pts\/\d+/), /\/dev\/pts\/\d+/);
+  const me = new RegExp(`[\\r\\n]${account}\\r?\\n`);
+  assert.match(await term.run('whoami\n', me), me);
+  term.resize(132, 43);
+  assert.match(await term.run('stty size\n', /43 132/), /43 132/);
+  const utf8 = 'žluťoučký kůň — 日本語 ✓ 🚀';
+  assert.ok((await term.run(`printf '%s\\n' '${utf8}'\n`, /🚀\r?\n/)).includes(utf8));
 }
