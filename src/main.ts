@@ -35,9 +35,14 @@ async function main(argv: string[]): Promise<number> {
       const { simulate } = await import('./sim/index.ts');
       const o = command.options;
       process.stdout.write(`jumpgate simulate: ${o.agents} agents against ${o.url} for ${o.durationSeconds} s\n`);
+      // A signal ends the run the way its duration does: every client closes, the result is printed.
+      const interrupted = new AbortController();
+      process.once('SIGTERM', () => interrupted.abort());
+      process.once('SIGINT', () => interrupted.abort());
       const result = await simulate({
         ...o,
         log,
+        signal: interrupted.signal,
         // One JSON line a second, for people and for the benchmarks.
         progress: (p) => process.stdout.write(JSON.stringify({ progress: p }) + '\n'),
       });

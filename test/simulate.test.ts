@@ -21,7 +21,7 @@ describe('jumpgate simulate', () => {
     await t.stop();
   });
 
-  it('brings N clients online through the real agent code, and they answer jumps', async () => {
+  it('brings N clients online through the real agent code, they answer jumps, and SIGTERM ends the run', async () => {
     const installer = await admin.post('/api/config/v1/jump-client/installer', { jump_group_id: 1, jump_group_type: 'personal' });
     assert.equal(installer.status, 201);
     child = spawn(
@@ -46,8 +46,11 @@ describe('jumpgate simulate', () => {
     await term.close();
     const metrics = await (await fetch(t.url + '/metrics')).text();
     assert.match(metrics, /^jumpgate_agents_connected 200$/m);
+    // A signal ends the run as its duration would: every client closes, the result is printed.
     const exited = new Promise((r) => child!.once('exit', r));
-    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGTERM');
-    await exited;
+    process.kill(child.pid!, 'SIGTERM');
+    assert.equal(await exited, 0, output.slice(-1500));
+    assert.match(output, /^\{"result":\{.*"enrolled":200/m);
+    await eventually(async () => /^jumpgate_agents_connected 0$/m.test(await (await fetch(t.url + '/metrics')).text()), 10_000, 'the clients gone');
   });
 });

@@ -43,6 +43,8 @@ export interface SimulateOptions {
   /** A file to keep identities in: enrolled clients are saved there and reused by the next run. */
   identitiesFile?: string;
   log: Logger;
+  /** Ends the run early (the command line's SIGTERM / SIGINT); it also ends after `durationSeconds`. */
+  signal?: AbortSignal;
   /** Called about once a second with the counters. */
   progress?: (p: SimulationProgress) => void;
 }
@@ -84,6 +86,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationProg
   const stop = new AbortController();
   const counters: SimulationProgress = { elapsedMs: 0, enrolled: 0, online: 0, refused: 0, statsSent: 0, sessions: 0, allOnlineAfterMs: null };
   const deadline = setTimeout(() => stop.abort(), options.durationSeconds * 1000);
+  options.signal?.addEventListener('abort', () => stop.abort(), { once: true });
   const ticker = setInterval(() => {
     counters.elapsedMs = Date.now() - started;
     options.progress?.({ ...counters });
