@@ -60,6 +60,19 @@ describe('sessions with real shells', () => {
     await term.close();
   });
 
+  it('passes a fast producer\'s output whole and in order (coalesced reads)', async () => {
+    const id = await jump();
+    const term = await openTerminal(t.url, id, admin.token!);
+    const out = await term.run('seq 1 300000; echo "seq-""done"\n', /seq-done\r\n/, 30_000);
+    // The shell's bracketed-paste switch (ESC [ ? 2004 l) may precede the first line
+    const numbers = out.replace(/\x1b\[\?2004[hl]/g, '').replace(/\r/g, '').split('\n');
+    const first = numbers.indexOf('1');
+    const expected = Array.from({ length: 300_000 }, (_, i) => String(i + 1));
+    assert.ok(first >= 0, `the output starts: ${JSON.stringify(out.slice(0, 300))}`);
+    assert.deepEqual(numbers.slice(first, first + expected.length), expected);
+    await term.close();
+  });
+
   it('ends the remote shell when the session ends', async () => {
     const id = await jump();
     const term = await openTerminal(t.url, id, admin.token!);

@@ -71,8 +71,9 @@ export function startRecording(options: RecordingOptions): Recording {
   };
   return {
     output(bytes) {
+      if (stopped) return; // past the limit the output costs nothing more
       const text = decoder.decode(bytes, { stream: true });
-      if (!text || stopped) return;
+      if (!text) return;
       if (!pendingText) pendingAt = now();
       pendingText += text;
       if (pendingText.length >= 64 * 1024) flush();
