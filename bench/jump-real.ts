@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { startBenchAppliance } from './lib/appliance.ts';
-import { killAll, REPO, rssBytes, sleep } from './lib/proc.ts';
+import { cpuSeconds, killAll, machineCpu, REPO, rssBytes, sleep } from './lib/proc.ts';
 import { startSimulator } from './lib/simulator.ts';
 import { round, summary } from './lib/stats.ts';
 import { jumpRun } from './jump.ts';
@@ -33,7 +33,11 @@ interface CatResult {
   appliance_rss_mb: { before: number; max: number };
   /** Latency of /healthz polled meanwhile: the hub keeps answering others. */
   healthz_ms: { p50: number; p99: number; max: number };
+  /** CPU seconds used meanwhile: the appliance, the Jump Client, and the whole machine (of `cores`). */
+  cpu_s: { appliance: number; client: number; technician: number; machine: number; wall_cores: number };
 }
+
+const cpuTotal = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;
 
 async function jumpgateCat(file: string, home: string): Promise<CatResult> {
   const app = await startBenchAppliance();
@@ -52,7 +56,7 @@ async function jumpgateCat(file: string, home: string): Promise<CatResult> {
       ws.on('message', (d: Buffer, binary) => {
         if (!binary) return;
         bytes += d.length;
-        tail = (tail + d.toString('latin1')).slice(-200);
+        tail = (tail + d.subarray(-200).toString('latin1')).slice(-200); // only the end matters: the marker
         if (tail.includes(marker + '\r\n')) resolve(performance.now());
       });
     });
@@ -69,9 +73,18 @@ async function jumpgateCat(file: string, home: string): Promise<CatResult> {
         await sleep(50);
       }
     })();
+    const cpu0 = { appliance: cpuSeconds(app.child.pid), client: cpuSeconds(sim.child.pid), technician: process.cpuUsage(), machine: machineCpu() };
     const t0 = performance.now();
     ws.send(Buffer.from(`cat ${file}; echo ${marker.slice(0, 10)}''${marker.slice(10)}\n`));
     const t1 = await Promise.race([done, sleep(300_000).then(() => NaN)]);
+    const machine = machineCpu();
+    const cpu_s = {
+      appliance: round(cpuSeconds(app.child.pid) - cpu0.appliance, 2),
+      client: round(cpuSeconds(sim.child.pid) - cpu0.client, 2),
+      technician: round(cpuTotal(process.cpuUsage(cpu0.technician)), 2),
+      machine: round(machine.busy - cpu0.machine.busy, 2),
+      wall_cores: round(machine.total - cpu0.machine.total, 2),
+    };
     watching = false;
     await watcher;
     ws.close();
@@ -81,6 +94,7 @@ async function jumpgateCat(file: string, home: string): Promise<CatResult> {
       seconds: (t1 - t0) / 1000,
       appliance_rss_mb: { before: round(before / 2 ** 20, 1), max: round(maxRss / 2 ** 20, 1) },
       healthz_ms: { p50: h.p50, p99: h.p99, max: h.max },
+      cpu_s,
     };
   } finally {
     await sim.stop();
@@ -109,7 +123,11 @@ async function main() {
     const sshd = await startSshd(userInfo().username);
     let ssh;
     try {
-      ssh = await sshd.run(`HOME=${home} cat ${file}`);
+      const m0 = machineCpu();
+      const own = process.cpuUsage();
+      ssh = { ...(await sshd.run(`HOME=${home} cat ${file}`)), cpu_s: { technician: 0, machine: 0, wall_cores: 0 } };
+      const m1 = machineCpu();
+      ssh.cpu_s = { technician: round(cpuTotal(process.cpuUsage(own)), 2), machine: round(m1.busy - m0.busy, 2), wall_cores: round(m1.total - m0.total, 2) };
     } finally {
       sshd.stop();
     }
@@ -138,7 +156,7 @@ async function main() {
   log(`\nwritten to ${path}`);
 }
 
-main().catch((err) => {
+main().then(() => process.exit(0), (err: unknown) => {
   process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   killAll();
   process.exit(1);

@@ -98,7 +98,7 @@ function fmt(ms: number | null | undefined, div: number): string {
   return ms === null || ms === undefined ? '—' : String(Math.round((ms / div) * 10) / 10);
 }
 
-main().catch((err) => {
+main().then(() => process.exit(0), (err: unknown) => {
   process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   killAll();
   process.exit(1);

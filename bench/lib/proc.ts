@@ -21,7 +21,8 @@ export interface Child {
 }
 
 export function startChild(args: string[], env: Record<string, string> = {}, plain = false): Child {
-  const proc = spawn(process.execPath, plain ? args : ['--import', 'tsx', ...args], {
+  const profile = process.env.JUMPGATE_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.JUMPGATE_BENCH_CPU_PROF}`] : [];
+  const proc = spawn(process.execPath, [...profile, ...(plain ? args : ['--import', 'tsx', ...args])], {
     cwd: REPO,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -96,3 +97,11 @@ export function cpuSeconds(pid: number): number {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The whole machine's CPU time so far, busy and total, in seconds summed over its cores. */
+export function machineCpu(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  const idle = fields[3] + (fields[4] ?? 0);
+  return { busy: (total - idle) / CLOCK_TICKS, total: total / CLOCK_TICKS };
+}
