@@ -13,6 +13,8 @@ export interface Sshd {
   port: number;
   /** Runs `command` through `ssh -tt` (a PTY, as a terminal session) and returns stdout's byte count and seconds. */
   run(command: string): Promise<{ bytes: number; seconds: number }>;
+  /** Opens `ssh -tt … command` and returns the milliseconds until its first output; then hangs up. */
+  firstOutput(command: string): Promise<number>;
   stop(): void;
 }
 
@@ -46,8 +48,15 @@ export async function startSshd(user: string, port = 22_22 + Math.floor(Math.ran
       'PermitRootLogin yes',
       'PrintMotd no',
       'Compression no',
+      'MaxStartups 500', // the side-by-side opens up to 100 logins at once
     ].join('\n') + '\n',
   );
+  const sshArgs = (command: string) => [
+    ...['-tt', '-p', String(port), '-i', join(dir, 'client')],
+    ...['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'Compression=no', '-o', 'GSSAPIAuthentication=no'],
+    `${user}@127.0.0.1`,
+    command,
+  ];
   const sshd: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: 'ignore' });
   await sleep(500);
   return {
@@ -55,12 +64,7 @@ export async function startSshd(user: string, port = 22_22 + Math.floor(Math.ran
     run(command) {
       return new Promise((resolve, reject) => {
         const t0 = performance.now();
-        const ssh = spawn('ssh', [
-          ...['-tt', '-p', String(port), '-i', join(dir, 'client')],
-          ...['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'Compression=no'],
-          `${user}@127.0.0.1`,
-          command,
-        ], { stdio: ['pipe', 'pipe', 'ignore'] });
+        const ssh = spawn('ssh', sshArgs(command), { stdio: ['pipe', 'pipe', 'ignore'] });
         let bytes = 0;
         ssh.stdout!.on('data', (d: Buffer) => (bytes += d.length));
         const timer = setTimeout(() => ssh.kill('SIGKILL'), 120_000);
@@ -69,6 +73,19 @@ export async function startSshd(user: string, port = 22_22 + Math.floor(Math.ran
           if (code !== 0) return reject(new Error(`ssh exited ${code}`));
           resolve({ bytes, seconds: (performance.now() - t0) / 1000 });
         });
+      });
+    },
+    firstOutput(command) {
+      return new Promise((resolve, reject) => {
+        const t0 = performance.now();
+        const ssh = spawn('ssh', sshArgs(command), { stdio: ['pipe', 'pipe', 'ignore'] });
+        const timer = setTimeout(() => (ssh.kill('SIGKILL'), reject(new Error('no output from ssh'))), 30_000);
+        ssh.stdout!.once('data', () => {
+          clearTimeout(timer);
+          resolve(performance.now() - t0);
+          ssh.kill('SIGTERM');
+        });
+        ssh.once('exit', () => clearTimeout(timer));
       });
     },
     stop() {
