@@ -79,7 +79,8 @@ const stop = () => {
   wss.close();
   server.close();
   void db.close().then(() => {
-    rmSync(dir, { recursive: true, force: true });
+    // Only a directory of its own: one given with --data outlives a restart (the identities in it).
+    if (!values.data) rmSync(dir, { recursive: true, force: true });
     process.exit(0);
   });
 };
