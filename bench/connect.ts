@@ -14,13 +14,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBenchAppliance, metricSum, type BenchAppliance } from './lib/appliance.ts';
-import { cpuSeconds, rssBytes, sleep, startChild, type Child } from './lib/proc.ts';
+import { collectGarbage, cpuSeconds, rssBytes, sleep, startChild, type Child } from './lib/proc.ts';
 import { startSimulator } from './lib/simulator.ts';
 import { round, summary } from './lib/stats.ts';
 
 export interface Hub {
   url: string;
   pid(): number;
+  /** A full collection in the hub's process (memory is measured after one). */
+  collectGarbage(): Promise<void>;
   installerKey(): Promise<string>;
   /** Restarts the hub process (state kept); the reference hub cannot. */
   restart?(): Promise<void>;
@@ -34,6 +36,7 @@ export async function applianceHub(): Promise<Hub & { app: BenchAppliance }> {
     app,
     url: app.url,
     pid: () => app.child.pid,
+    collectGarbage: () => collectGarbage(app.child),
     installerKey: () => app.installerKey(),
     restart: () => app.restart(),
     api: (path) => app.api(path),
@@ -44,7 +47,7 @@ export async function applianceHub(): Promise<Hub & { app: BenchAppliance }> {
 export async function referenceHub(): Promise<Hub> {
   const data = mkdtempSync(join(tmpdir(), 'jumpgate-bench-reference-'));
   const start = async (port: string) => {
-    const c = startChild(['bench/reference-ws-hub/index.ts', '--port', port, '--data', data]);
+    const c = startChild(['bench/reference-ws-hub/index.ts', '--port', port, '--data', data], {}, false, true);
     const m = await c.waitFor(/reference hub listening on (http:\/\/\S+)/);
     return { c, url: m[1] };
   };
@@ -53,6 +56,7 @@ export async function referenceHub(): Promise<Hub> {
   return {
     url,
     pid: () => child.pid,
+    collectGarbage: () => collectGarbage(child),
     installerKey: async () => 'reference-installer-key',
     async restart() {
       await child.stop();
@@ -99,6 +103,7 @@ export async function connectRun(makeHub: () => Promise<Hub>, n: number, options
     await waitConnected(hub, 0, 30_000, true);
     if (hub.restart) await hub.restart();
     await sleep(3000);
+    await hub.collectGarbage();
     const idle = rssBytes(hub.pid());
 
     const statsDelay = 30;
@@ -117,6 +122,7 @@ export async function connectRun(makeHub: () => Promise<Hub>, n: number, options
     const simStart = Date.now();
     const allOnline = await waitConnected(hub, n, 80_000);
     await sleep(3000);
+    await hub.collectGarbage();
     const rss = rssBytes(hub.pid());
     const result: ConnectResult = {
       agents: n,

@@ -41,6 +41,7 @@ export async function startBenchAppliance(port = 0, dataDir = mkdtempSync(join(t
       [bundle(), 'serve', '--host', '127.0.0.1', '--port', String(p), '--insecure-http', '--data', dataDir, '--log-level', 'error'],
       { JUMPGATE_ADMIN_PASSWORD: PASSWORD },
       true,
+      true,
     );
     const m = await child.waitFor(/listening on (http:\/\/[^\s]+)/);
     return { child, url: m[1] };

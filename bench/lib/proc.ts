@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const CLOCK_TICKS = 100;
@@ -20,9 +21,14 @@ export interface Child {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function startChild(args: string[], env: Record<string, string> = {}, plain = false): Child {
+/**
+ * `plain`: run `args` with node as they are (a bundle), not through the TypeScript loader.
+ * `inspect`: open the inspector on a loopback port, so `collectGarbage` can reach the process.
+ */
+export function startChild(args: string[], env: Record<string, string> = {}, plain = false, inspect = false): Child {
   const profile = process.env.JUMPGATE_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.JUMPGATE_BENCH_CPU_PROF}`] : [];
-  const proc = spawn(process.execPath, [...profile, ...(plain ? args : ['--import', 'tsx', ...args])], {
+  const debug = inspect ? ['--inspect=127.0.0.1:0'] : [];
+  const proc = spawn(process.execPath, [...profile, ...debug, ...(plain ? args : ['--import', 'tsx', ...args])], {
     cwd: REPO,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -104,4 +110,33 @@ export function machineCpu(): { busy: number; total: number } {
   const total = fields.reduce((a, b) => a + b, 0);
   const idle = fields[3] + (fields[4] ?? 0);
   return { busy: (total - idle) / CLOCK_TICKS, total: total / CLOCK_TICKS };
+}
+
+/**
+ * A full garbage collection in a child started with `inspect`, through its inspector, so that a
+ * memory figure holds what is live rather than what the collector has not reached yet.
+ */
+export async function collectGarbage(child: Child): Promise<void> {
+  const m = (await child.waitFor(/Debugger listening on (ws:\/\/\S+)/, 5000))[1];
+  const ws = new WebSocket(m);
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  let id = 0;
+  const call = (method: string) =>
+    new Promise<void>((resolve) => {
+      const mine = ++id;
+      const onMessage = (raw: WebSocket.RawData) => {
+        if (JSON.parse(raw.toString()).id !== mine) return;
+        ws.off('message', onMessage);
+        resolve();
+      };
+      ws.on('message', onMessage);
+      ws.send(JSON.stringify({ id: mine, method }));
+    });
+  // Twice: the first run's finalisers free more for the second.
+  await call('HeapProfiler.collectGarbage');
+  await call('HeapProfiler.collectGarbage');
+  ws.close();
 }
