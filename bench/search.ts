@@ -13,7 +13,7 @@ import { round, summary } from './lib/stats.ts';
 const STATUSES = ['online', 'offline', 'disabled', 'lost'] as const;
 const TAGS = ['web', 'db', 'cache', 'build', 'edge', ''];
 
-function row(id: number): JumpClient {
+export function row(id: number): JumpClient {
   const now = Date.now();
   return {
     id, name: `host-${id}`, hostname: `host-${id}.corp.test`, fqdn: `host-${id}.corp.test`, jump_group_id: 1,

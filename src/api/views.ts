@@ -33,7 +33,8 @@ export function iso(ms: number | null | undefined): string | null {
 
 /** What the console's live feed shows of a client. */
 export function publicSummary(s: ClientSummary) {
-  const { install_fingerprint: _fp, installer_id: _installer, search_text: _text, ...rest } = s;
+  const { install_fingerprint: _fp, installer_id: _installer, search_text: _text, name_lower: _n, hostname_lower: _h, ...withBits } = s;
+  const { sb0: _0, sb1: _1, sb2: _2, sb3: _3, sb4: _4, sb5: _5, sb6: _6, sb7: _7, ...rest } = withBits;
   return {
     ...rest,
     last_connect_timestamp: iso(s.last_connect_timestamp),

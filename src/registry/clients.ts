@@ -76,10 +76,65 @@ export type ClientSummary = Omit<JumpClient, 'statistics' | 'secret_hash'> & {
    * free search over all fields is one substring test a client.
    */
   search_text: string;
-};
+  /** `name` and `hostname` lower-cased (the same string when they already are), for their filters. */
+  name_lower: string;
+  hostname_lower: string;
+} & SearchBits;
+
+/**
+ * Which character pairs occur in `search_text`, hashed into 8 × 30 bits (32 bytes a client). A
+ * free search first compares the phrase's pairs with these and reads the text of only the clients
+ * that have them all: most clients are ruled out without touching their text.
+ */
+export interface SearchBits {
+  sb0: number;
+  sb1: number;
+  sb2: number;
+  sb3: number;
+  sb4: number;
+  sb5: number;
+  sb6: number;
+  sb7: number;
+}
+
+const PAIR_BITS = 30;
+const PAIR_WORDS = 8;
+
+/** The pair bits of a lower-case text; pairs across a field boundary (NUL) are left out. */
+export function searchBits(text: string): SearchBits {
+  const w = [0, 0, 0, 0, 0, 0, 0, 0];
+  for (let i = 0; i + 1 < text.length; i++) {
+    const a = text.charCodeAt(i);
+    const b = text.charCodeAt(i + 1);
+    if (a === 0 || b === 0) continue;
+    const h = (Math.imul(a * 31 + b, 0x9e3779b1) >>> 0) % (PAIR_BITS * PAIR_WORDS);
+    w[(h / PAIR_BITS) | 0] |= 1 << h % PAIR_BITS;
+  }
+  return { sb0: w[0], sb1: w[1], sb2: w[2], sb3: w[3], sb4: w[4], sb5: w[5], sb6: w[6], sb7: w[7] };
+}
+
+/** Whether `row` may contain the phrase whose bits are `q` (no false negatives). */
+export function mayContain(row: SearchBits, q: SearchBits): boolean {
+  return (
+    (row.sb0 & q.sb0) === q.sb0 &&
+    (row.sb1 & q.sb1) === q.sb1 &&
+    (row.sb2 & q.sb2) === q.sb2 &&
+    (row.sb3 & q.sb3) === q.sb3 &&
+    (row.sb4 & q.sb4) === q.sb4 &&
+    (row.sb5 & q.sb5) === q.sb5 &&
+    (row.sb6 & q.sb6) === q.sb6 &&
+    (row.sb7 & q.sb7) === q.sb7
+  );
+}
+
+/** `text` lower-cased, or `text` itself when it already is (no second copy kept). */
+function lower(text: string): string {
+  const l = text.toLowerCase();
+  return l === text ? text : l;
+}
 
 /** The fields of `search_text`, in order. */
-export function searchText(row: Omit<ClientSummary, 'search_text'>): string {
+export function searchText(row: Pick<ClientSummary, 'name' | 'tag' | 'comments' | 'console_user' | 'public_ip' | 'private_ips' | 'status' | 'connection_type' | 'last_access_timestamp'>): string {
   const lastAccess = row.last_access_timestamp === null ? '' : new Date(row.last_access_timestamp).toISOString();
   return [row.name, row.tag, row.comments, row.console_user, row.public_ip, row.private_ips.join('\u0000'), row.status, row.connection_type, lastAccess]
     .join('\u0000')
@@ -134,8 +189,19 @@ export function summarize(row: JumpClient): ClientSummary {
     updated_at: row.updated_at,
     private_ips: row.statistics?.private_ips ?? (row.private_ip ? [row.private_ip] : []),
     search_text: '',
+    name_lower: lower(row.name),
+    hostname_lower: lower(row.hostname),
+    sb0: 0,
+    sb1: 0,
+    sb2: 0,
+    sb3: 0,
+    sb4: 0,
+    sb5: 0,
+    sb6: 0,
+    sb7: 0,
   };
   summary.search_text = searchText(summary);
+  Object.assign(summary, searchBits(summary.search_text));
   return summary;
 }
 

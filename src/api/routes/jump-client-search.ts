@@ -8,7 +8,7 @@
  * ISO text of `last_access` is only built when the phrase could be part of one.
  */
 import type { ClientStatus, ClientSummary, ConnectionType, JumpGroupType } from '../../registry/index.ts';
-import { byNameThenId } from '../../registry/index.ts';
+import { byNameThenId, mayContain, searchBits } from '../../registry/index.ts';
 import { invalid } from '../../shared/errors.ts';
 
 export const SEARCH_FIELDS = [
@@ -100,7 +100,9 @@ function compileSearch(q: ClientQuery, groupNameOf: GroupNameOf | undefined): ((
   if (fields.size === SEARCH_FIELDS.length && !q.search.includes('\u0000')) {
     // Every field: one substring test on the precomputed lower-case text, and the group's name.
     const needle = q.search.toLowerCase();
-    return (row) => row.search_text.includes(needle) || (group && re.test(groupNameOf!(row.jump_group_type, row.jump_group_id)));
+    const bits = searchBits(needle);
+    return (row) =>
+      (mayContain(row, bits) && row.search_text.includes(needle)) || (group && re.test(groupNameOf!(row.jump_group_type, row.jump_group_id)));
   }
   return (row) =>
     (name && re.test(row.name)) ||
@@ -117,8 +119,13 @@ function compileSearch(q: ClientQuery, groupNameOf: GroupNameOf | undefined): ((
 
 /** Compiles the filters and the free search into one predicate. */
 export function compileClientMatcher(q: ClientQuery, groupNameOf?: GroupNameOf): (row: ClientSummary) => boolean {
-  const nameRe = q.name === undefined ? undefined : containsIgnoringCase(q.name);
-  const hostnameRe = q.hostname === undefined ? undefined : containsIgnoringCase(q.hostname);
+  // Lower-cased once here and kept lower-cased in every summary: a plain substring test a row.
+  // (Full Unicode case folding where lower-casing is not enough, e.g. 'ß', stays with the RegExp.)
+  const simple = (t: string | undefined) => t === undefined || /^[\x00-\x7f]*$/.test(t);
+  const nameLower = q.name?.toLowerCase();
+  const hostnameLower = q.hostname?.toLowerCase();
+  const nameRe = q.name === undefined || simple(q.name) ? undefined : containsIgnoringCase(q.name);
+  const hostnameRe = q.hostname === undefined || simple(q.hostname) ? undefined : containsIgnoringCase(q.hostname);
   const search = compileSearch(q, groupNameOf);
   const { tag, jump_group_id, jump_group_type, console_user, public_ip, private_ip, connection_type, status } = q;
   return (row) => {
@@ -130,8 +137,12 @@ export function compileClientMatcher(q: ClientQuery, groupNameOf?: GroupNameOf):
     if (console_user !== undefined && row.console_user !== console_user) return false;
     if (public_ip !== undefined && row.public_ip !== public_ip) return false;
     if (private_ip !== undefined && !hasPrivateIp(row, private_ip)) return false;
-    if (nameRe !== undefined && !nameRe.test(row.name)) return false;
-    if (hostnameRe !== undefined && !hostnameRe.test(row.hostname)) return false;
+    if (nameRe !== undefined) {
+      if (!nameRe.test(row.name)) return false;
+    } else if (nameLower !== undefined && !row.name_lower.includes(nameLower)) return false;
+    if (hostnameRe !== undefined) {
+      if (!hostnameRe.test(row.hostname)) return false;
+    } else if (hostnameLower !== undefined && !row.hostname_lower.includes(hostnameLower)) return false;
     if (search !== undefined && !search(row)) return false;
     return true;
   };
@@ -148,7 +159,7 @@ export function filterClients<R extends ClientSummary>(
   const out: R[] = [];
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
-    if (visible(row) && matches(row)) out.push(row);
+    if (matches(row) && visible(row)) out.push(row); // the match rules most rows out cheaply
   }
   return out;
 }
