@@ -124,6 +124,8 @@ export function compileClientMatcher(q: ClientQuery, groupNameOf?: GroupNameOf):
   const simple = (t: string | undefined) => t === undefined || /^[\x00-\x7f]*$/.test(t);
   const nameLower = q.name?.toLowerCase();
   const hostnameLower = q.hostname?.toLowerCase();
+  const nameBits = nameLower === undefined ? undefined : searchBits(nameLower);
+  const hostnameBits = hostnameLower === undefined ? undefined : searchBits(hostnameLower);
   const nameRe = q.name === undefined || simple(q.name) ? undefined : containsIgnoringCase(q.name);
   const hostnameRe = q.hostname === undefined || simple(q.hostname) ? undefined : containsIgnoringCase(q.hostname);
   const search = compileSearch(q, groupNameOf);
@@ -139,10 +141,10 @@ export function compileClientMatcher(q: ClientQuery, groupNameOf?: GroupNameOf):
     if (private_ip !== undefined && !hasPrivateIp(row, private_ip)) return false;
     if (nameRe !== undefined) {
       if (!nameRe.test(row.name)) return false;
-    } else if (nameLower !== undefined && !row.name_lower.includes(nameLower)) return false;
+    } else if (nameLower !== undefined && !(mayContain(row, nameBits!) && row.name_lower.includes(nameLower))) return false;
     if (hostnameRe !== undefined) {
       if (!hostnameRe.test(row.hostname)) return false;
-    } else if (hostnameLower !== undefined && !row.hostname_lower.includes(hostnameLower)) return false;
+    } else if (hostnameLower !== undefined && !(mayContain(row, hostnameBits!) && row.hostname_lower.includes(hostnameLower))) return false;
     if (search !== undefined && !search(row)) return false;
     return true;
   };
