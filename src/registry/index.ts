@@ -88,9 +88,44 @@ async function checkSchema(db: RootDatabase): Promise<void> {
   }
 }
 
+/**
+ * At most this many writes are handed to LMDB at once; the rest wait their turn in order. LMDB runs
+ * the callbacks of every write queued behind a commit in one go, on the event loop: 15,000 agents
+ * reconnecting put thousands behind one commit and blocked everything else for 100–300 ms. 128
+ * callbacks take a few milliseconds.
+ */
+const MAX_WRITES_IN_FLIGHT = 128;
+
+/** A first-in, first-out line of waiters for a bounded number of slots. */
+function slots(size: number): { acquire(): Promise<void> | undefined; release(): void } {
+  let free = size;
+  let queue: (() => void)[] = [];
+  let head = 0;
+  return {
+    acquire() {
+      if (free > 0) {
+        free--;
+        return undefined;
+      }
+      return new Promise<void>((resolve) => queue.push(resolve));
+    },
+    release() {
+      if (head < queue.length) {
+        const next = queue[head++];
+        if (head > 1024 && head * 2 > queue.length) {
+          queue = queue.slice(head);
+          head = 0;
+        }
+        next(); // the slot passes straight to the next writer
+      } else free++;
+    },
+  };
+}
+
 function buildRegistry(db: RootDatabase, path: string): Registry {
   // Changes to in-memory indexes wait here until their transaction has committed.
   let pending: (() => void)[] | undefined;
+  const writers = slots(MAX_WRITES_IN_FLIGHT);
   const afterCommit = (apply: () => void): void => {
     if (pending) pending.push(apply);
     else apply();
@@ -110,15 +145,22 @@ function buildRegistry(db: RootDatabase, path: string): Registry {
     // The child transaction is what makes a throwing `fn` change nothing: a plain async
     // transaction commits whatever was put before the throw.
     async write<T>(fn: () => T): Promise<T> {
+      const turn = writers.acquire();
+      if (turn) await turn;
       const applied: (() => void)[] = [];
-      const result = (await db.transaction(() => {
-        pending = applied;
-        try {
-          return db.childTransaction(fn);
-        } finally {
-          pending = undefined;
-        }
-      })) as T;
+      let result: T;
+      try {
+        result = (await db.transaction(() => {
+          pending = applied;
+          try {
+            return db.childTransaction(fn);
+          } finally {
+            pending = undefined;
+          }
+        })) as T;
+      } finally {
+        writers.release();
+      }
       for (const apply of applied) apply();
       return result;
     },
