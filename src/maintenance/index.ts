@@ -46,7 +46,10 @@ export interface Maintenance {
 type Thresholds = Pick<Settings, 'lost_after_days' | 'delete_after_days'>;
 
 /** Since when the client has been out of reach: its last disconnect, else its last connect, else its creation. */
-export function offlineSince(row: JumpClient): number {
+/** What maintenance decides on: the in-memory summary has it all, so no row is read to decide. */
+type Decided = Pick<JumpClient, 'id' | 'status' | 'last_disconnect_timestamp' | 'last_connect_timestamp' | 'created_at' | 'max_offline_minutes'>;
+
+export function offlineSince(row: Decided): number {
   return row.last_disconnect_timestamp ?? row.last_connect_timestamp ?? row.created_at;
 }
 
@@ -55,7 +58,7 @@ export function offlineSince(row: JumpClient): number {
  * deletion threshold is the client's own `max_offline_minutes` when set, replacing the site's
  * `delete_after_days` (a per-client override, SPEC S5); deleting wins over flagging lost.
  */
-export function decideClient(row: JumpClient, settings: Thresholds, now: number): ClientAction | undefined {
+export function decideClient(row: Decided, settings: Thresholds, now: number): ClientAction | undefined {
   if (row.status !== 'offline' && row.status !== 'lost') return undefined;
   const offlineFor = now - offlineSince(row);
   const deleteAfter = row.max_offline_minutes !== null ? row.max_offline_minutes * MINUTE : settings.delete_after_days * DAY;
@@ -64,7 +67,7 @@ export function decideClient(row: JumpClient, settings: Thresholds, now: number)
   return undefined;
 }
 
-export function planMaintenance(rows: readonly JumpClient[], settings: Thresholds, now: number): MaintenancePlan {
+export function planMaintenance(rows: Iterable<Decided>, settings: Thresholds, now: number): MaintenancePlan {
   const plan: MaintenancePlan = { lose: [], delete: [] };
   for (const row of rows) {
     const action = decideClient(row, settings, now);
@@ -77,7 +80,8 @@ export function planMaintenance(rows: readonly JumpClient[], settings: Threshold
 /** Applies one round of maintenance in one write. */
 export async function runMaintenance(registry: Registry, now: number): Promise<MaintenanceReport> {
   const settings = registry.settings.get();
-  const plan = planMaintenance(registry.clients.list(), settings, now);
+  // From the summaries: decoding every row (15,000 of them) held the event loop for 300 ms at start.
+  const plan = planMaintenance(registry.clients.unordered(), settings, now);
   return registry.write(() => {
     const report: MaintenanceReport = {
       auditPruned: registry.audit.prune(now - settings.audit_retention_days * DAY),
