@@ -57,12 +57,17 @@ async function main() {
     log(JSON.stringify(results.jump));
   }
   results.duration_s = Math.round((Date.now() - started) / 1000);
+  results.verdicts = verdicts(results);
   const dir = join(REPO, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
   log('');
   log(table(results));
+  log('');
+  for (const v of results.verdicts as Verdict[]) {
+    log(`${v.met ? 'met   ' : 'MISSED'}  ${v.figure}: ${v.value ?? '—'} (target ${v.target}${v.met || v.ratio === null ? '' : `; ${v.ratio}× the target`})`);
+  }
   log(`\nwritten to ${file}`);
 }
 
@@ -92,6 +97,41 @@ function table(r: Record<string, any>): string {
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ')).join('\n');
+}
+
+interface Verdict {
+  figure: string;
+  value: number | null;
+  target: string;
+  met: boolean;
+  /** How far from the target, as the value over the target (for a ceiling) or under it (a floor). */
+  ratio: number | null;
+}
+
+/** Each target of the issue against this run's figure: met or not, and by how much. */
+function verdicts(r: Record<string, any>): Verdict[] {
+  const big = ((r.connect as ConnectResult[] | undefined) ?? []).find((c) => c.agents === TARGETS.agents);
+  const jump20 = ((r.jump as any[] | undefined) ?? []).find((j) => j.technicians === 20);
+  const out: Verdict[] = [];
+  const ceiling = (figure: string, value: number | null | undefined, target: number, unit: string) => {
+    if (value === undefined) return;
+    out.push({ figure, value, target: `≤ ${target} ${unit}`, met: value !== null && value <= target, ratio: value === null ? null : Math.round((value / target) * 100) / 100 });
+  };
+  const floor = (figure: string, value: number | null | undefined, target: number, unit: string) => {
+    if (value === undefined) return;
+    out.push({ figure, value, target: `≥ ${target} ${unit}`, met: value !== null && value >= target, ratio: value === null ? null : Math.round((value / target) * 100) / 100 });
+  };
+  if (big) {
+    floor('agents online', big.all_online_ms === null ? 0 : big.agents, TARGETS.agents, 'agents');
+    ceiling('RSS per online agent', big.rss_per_agent_kb, TARGETS.rss_per_agent_kb, 'KB');
+    floor('messages ingested per second', big.steady?.messages_per_second, TARGETS.messages_per_second, 'msg/s');
+    ceiling('storm: all back online', big.storm ? (big.storm.all_back_online_ms === null ? null : big.storm.all_back_online_ms / 1000) : undefined, TARGETS.storm_s, 's');
+    ceiling('storm: console API p99', big.storm?.api.p99, TARGETS.storm_api_p99_ms, 'ms');
+  }
+  ceiling('search free text p95', r.search?.free_text.p95, TARGETS.search_p95_ms, 'ms');
+  ceiling('search filtered p95', r.search?.filtered.p95, TARGETS.search_p95_ms, 'ms');
+  ceiling('jump p99 at 20 at once', jump20?.jump_ms.p99, TARGETS.jump_p99_ms_at_20, 'ms');
+  return out;
 }
 
 function fmt(ms: number | null | undefined, div: number): string {
