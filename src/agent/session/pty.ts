@@ -17,7 +17,7 @@ const CHUNK = 64 * 1024 - 1;
  * machinery costs tens of microseconds: a fast producer (`cat` of a big file) spent the agent's time
  * there. When a read arrives, what else is already waiting is read straight from the master side
  * (non-blocking) into the same chunk, so output leaves in chunks of up to 64 KB per event. The
- * master's descriptor is a documented-in-code getter of the Unix terminal, absent from the typings;
+ * master's descriptor comes from the Unix terminal's `fd` getter, which the typings leave out;
  * without it the output is passed on as it comes.
  */
 function coalescing(pty: IPty, listener: (data: Uint8Array) => void): (data: Buffer | string) => void {
