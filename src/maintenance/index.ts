@@ -45,10 +45,10 @@ export interface Maintenance {
 
 type Thresholds = Pick<Settings, 'lost_after_days' | 'delete_after_days'>;
 
-/** Since when the client has been out of reach: its last disconnect, else its last connect, else its creation. */
 /** What maintenance decides on: the in-memory summary has it all, so no row is read to decide. */
 type Decided = Pick<JumpClient, 'id' | 'status' | 'last_disconnect_timestamp' | 'last_connect_timestamp' | 'created_at' | 'max_offline_minutes'>;
 
+/** Since when the client has been out of reach: its last disconnect, else its last connect, else its creation. */
 export function offlineSince(row: Decided): number {
   return row.last_disconnect_timestamp ?? row.last_connect_timestamp ?? row.created_at;
 }
