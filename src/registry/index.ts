@@ -126,6 +126,9 @@ function buildRegistry(db: RootDatabase, path: string): Registry {
   // Changes to in-memory indexes wait here until their transaction has committed.
   let pending: (() => void)[] | undefined;
   const writers = slots(MAX_WRITES_IN_FLIGHT);
+  // Writes asked for and not finished (waiting their turn included): `close` lets them land first.
+  let unfinished = 0;
+  let drained: (() => void)[] = [];
   const afterCommit = (apply: () => void): void => {
     if (pending) pending.push(apply);
     else apply();
@@ -145,24 +148,32 @@ function buildRegistry(db: RootDatabase, path: string): Registry {
     // The child transaction is what makes a throwing `fn` change nothing: a plain async
     // transaction commits whatever was put before the throw.
     async write<T>(fn: () => T): Promise<T> {
-      const turn = writers.acquire();
-      if (turn) await turn;
-      const applied: (() => void)[] = [];
-      let result: T;
+      unfinished++;
       try {
-        result = (await db.transaction(() => {
-          pending = applied;
-          try {
-            return db.childTransaction(fn);
-          } finally {
-            pending = undefined;
-          }
-        })) as T;
+        const turn = writers.acquire();
+        if (turn) await turn;
+        const applied: (() => void)[] = [];
+        let result: T;
+        try {
+          result = (await db.transaction(() => {
+            pending = applied;
+            try {
+              return db.childTransaction(fn);
+            } finally {
+              pending = undefined;
+            }
+          })) as T;
+        } finally {
+          writers.release();
+        }
+        for (const apply of applied) apply();
+        return result;
       } finally {
-        writers.release();
+        if (--unfinished === 0) {
+          for (const resolve of drained) resolve();
+          drained = [];
+        }
       }
-      for (const apply of applied) apply();
-      return result;
     },
     size() {
       const stats = db.getStats() as { entryCount: number };
@@ -176,7 +187,10 @@ function buildRegistry(db: RootDatabase, path: string): Registry {
       }
     },
     backup: (file) => backupTo(db, file),
-    close: () => db.close(),
+    async close() {
+      if (unfinished > 0) await new Promise<void>((resolve) => drained.push(resolve));
+      await db.close();
+    },
   };
 }
 

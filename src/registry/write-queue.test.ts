@@ -28,4 +28,20 @@ describe('registry writes under a burst', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('close waits for every write already asked for (the presence writes of a shutdown land)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jumpgate-writes-'));
+    try {
+      const registry = await openRegistry(dir);
+      const start = await registry.write(() => registry.clients.nextId());
+      const writes = Array.from({ length: 1000 }, () => registry.write(() => registry.clients.nextId()));
+      await registry.close();
+      await Promise.all(writes);
+      const again = await openRegistry(dir);
+      assert.equal(await again.write(() => again.clients.nextId()), start + 1001);
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
