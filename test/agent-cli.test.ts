@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startStandIn, testInstallerConfig, sha256, type StandIn } from './helpers/agent-appliance.ts';
-import { agentCli, alive, createJanitor, ensureTestUser, entries, isRoot, pidOf, processUser, runInstall, runInstallAs, sh, shAsync, tempParent, TEST_USER } from './helpers/agent-cli.ts';
+import { agentCli, alive, createJanitor, ensureTestUser, entries, isRoot, pidOf, processUser, run, runInstall, runInstallAs, sh, tempParent, TEST_USER } from './helpers/agent-cli.ts';
 
 const janitor = createJanitor();
 let standIn: StandIn;
@@ -181,7 +181,7 @@ describe('agent uninstall and refused enrolment', { skip: !isRoot() && 'needs ro
     const pid = janitor.pid(pidOf(dir))!;
     await standIn.waitFor(() => existsSync(join(dir, 'identity.json')) || undefined, 15_000, 'identity');
     const id = JSON.parse(readFileSync(join(dir, 'identity.json'), 'utf8')).client_id as number;
-    const u = await shAsync(join(dir, 'uninstall'));
+    const u = await run(join(dir, 'uninstall'), [], { timeoutMs: 60_000 });
     assert.equal(u.status, 0, u.stderr);
     assert.equal(existsSync(dir), false);
     assert.equal(alive(pid), false);
@@ -226,7 +226,7 @@ describe('agent installed by an ordinary account', { skip: !isRoot() && 'needs r
     assert.deepEqual(enrolment.overrides, { name: 'home-box' });
     assert.equal(enrolment.statistics.install_mode, 'user');
     await standIn.waitFor(() => existsSync(join(dir, 'identity.json')) || undefined, 15_000, 'identity');
-    const u = await shAsync('runuser', ['-u', TEST_USER, '--', join(dir, 'uninstall')]);
+    const u = await run('runuser', ['-u', TEST_USER, '--', join(dir, 'uninstall')], { timeoutMs: 60_000 });
     assert.equal(u.status, 0, u.stderr);
     assert.equal(existsSync(dir), false);
     assert.equal(alive(pid), false);

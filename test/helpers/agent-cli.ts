@@ -55,10 +55,16 @@ export function sh(file: string, args: string[] = []): SpawnSyncReturns<string> 
   return spawnSync(file, args, { encoding: 'utf8', timeout: 60_000 });
 }
 
-/** Runs a script without blocking the event loop (the stand-in appliance lives in this process). */
-export function shAsync(file: string, args: string[] = [], timeoutMs = 60_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
+export interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `command args` to its end without blocking the event loop (an appliance may live in this process). */
+export function run(command: string, args: string[] = [], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: options.timeoutMs ?? 120_000 });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));

@@ -4,11 +4,10 @@
  * account). `createInstalls()` remembers every install directory; `cleanup()` stops each agent by
  * PID (SIGTERM, then SIGKILL) and removes the directories.
  */
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { alive, ensureTestUser, TEST_USER } from './agent-cli.ts';
+import { alive, ensureTestUser, run, TEST_USER, type Run } from './agent-cli.ts';
 import type { E2eAppliance } from './e2e-appliance.ts';
 import { eventually } from './hub-client.ts';
 
@@ -35,24 +34,7 @@ export async function downloadBin(a: E2eAppliance, installerId: string, dir: str
   return file;
 }
 
-export interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `command args` to its end without blocking the event loop. */
-export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: options.timeoutMs ?? 120_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+export { run, type Run };
 
 /** `sh ./jumpgate-client-<id>.bin args`, as the person installing would type it. */
 export function runBin(bin: string, args: string[], asUser?: string): Promise<Run> {
