@@ -58,6 +58,7 @@ async function main() {
   }
   results.duration_s = Math.round((Date.now() - started) / 1000);
   results.verdicts = verdicts(results);
+  results.ratios_to_reference = ratios(results);
   const dir = join(REPO, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
@@ -71,29 +72,61 @@ async function main() {
   log(`\nwritten to ${file}`);
 }
 
-function table(r: Record<string, any>): string {
-  const rows: string[][] = [['figure', 'appliance', 'reference', 'target']];
-  const ref = (n: number) => (r.reference as ConnectResult[] | undefined)?.find((x) => x.agents === n);
+interface Ratio {
+  agents: number;
+  figure: string;
+  appliance: number;
+  reference: number;
+  /** appliance ÷ reference: below 1 is better for times, memory and CPU; above 1 for messages. */
+  ratio: number;
+}
+
+/** The side-by-side loads as ratios, appliance over the reference hub, at each size both ran. */
+function ratios(r: Record<string, any>): Ratio[] {
+  const out: Ratio[] = [];
+  const add = (agents: number, figure: string, a: number | null | undefined, b: number | null | undefined) => {
+    if (a === null || a === undefined || b === null || b === undefined || b === 0) return;
+    out.push({ agents, figure, appliance: a, reference: b, ratio: Math.round((a / b) * 100) / 100 });
+  };
   for (const c of (r.connect as ConnectResult[] | undefined) ?? []) {
-    rows.push([`${c.agents} agents: enrol + online (s)`, fmt(c.enrol_and_online_ms, 1000), fmt(ref(c.agents)?.enrol_and_online_ms, 1000), '']);
-    rows.push([`${c.agents} agents: all online (s)`, fmt(c.all_online_ms, 1000), fmt(ref(c.agents)?.all_online_ms, 1000), '']);
-    rows.push([`${c.agents} agents: RSS per agent (KB)`, String(c.rss_per_agent_kb), String(ref(c.agents)?.rss_per_agent_kb ?? ''), `≤ ${TARGETS.rss_per_agent_kb}`]);
+    const ref = (r.reference as ConnectResult[] | undefined)?.find((x) => x.agents === c.agents);
+    if (!ref) continue;
+    add(c.agents, 'enrol + online (ms)', c.enrol_and_online_ms, ref.enrol_and_online_ms);
+    add(c.agents, 'all online (ms)', c.all_online_ms, ref.all_online_ms);
+    add(c.agents, 'RSS per agent (KB)', c.rss_per_agent_kb, ref.rss_per_agent_kb);
+    add(c.agents, 'messages/s ingested', c.steady?.messages_per_second, ref.steady?.messages_per_second);
+    add(c.agents, 'CPU ms per 1k messages', c.steady?.cpu_ms_per_1k_messages, ref.steady?.cpu_ms_per_1k_messages);
+  }
+  return out;
+}
+
+function table(r: Record<string, any>): string {
+  const rows: string[][] = [['figure', 'appliance', 'reference', 'ratio', 'target']];
+  const ref = (n: number) => (r.reference as ConnectResult[] | undefined)?.find((x) => x.agents === n);
+  const ratio = (n: number, figure: string) => {
+    const found = (r.ratios_to_reference as Ratio[] | undefined)?.find((x) => x.agents === n && x.figure === figure);
+    return found ? `${found.ratio}×` : '';
+  };
+  for (const c of (r.connect as ConnectResult[] | undefined) ?? []) {
+    rows.push([`${c.agents} agents: enrol + online (s)`, fmt(c.enrol_and_online_ms, 1000), fmt(ref(c.agents)?.enrol_and_online_ms, 1000), ratio(c.agents, 'enrol + online (ms)'), '']);
+    rows.push([`${c.agents} agents: all online (s)`, fmt(c.all_online_ms, 1000), fmt(ref(c.agents)?.all_online_ms, 1000), ratio(c.agents, 'all online (ms)'), '']);
+    rows.push([`${c.agents} agents: RSS per agent (KB)`, String(c.rss_per_agent_kb), String(ref(c.agents)?.rss_per_agent_kb ?? ''), ratio(c.agents, 'RSS per agent (KB)'), `≤ ${TARGETS.rss_per_agent_kb}`]);
     if (c.steady) {
-      rows.push(['steady: messages/s ingested', String(c.steady.messages_per_second), String(ref(c.agents)?.steady?.messages_per_second ?? ''), `≥ ${TARGETS.messages_per_second}`]);
-      rows.push(['steady: CPU ms per 1k messages', String(c.steady.cpu_ms_per_1k_messages), String(ref(c.agents)?.steady?.cpu_ms_per_1k_messages ?? ''), '']);
+      rows.push(['steady: messages/s ingested', String(c.steady.messages_per_second), String(ref(c.agents)?.steady?.messages_per_second ?? ''), ratio(c.agents, 'messages/s ingested'), `≥ ${TARGETS.messages_per_second}`]);
+      rows.push(['steady: CPU ms per 1k messages', String(c.steady.cpu_ms_per_1k_messages), String(ref(c.agents)?.steady?.cpu_ms_per_1k_messages ?? ''), ratio(c.agents, 'CPU ms per 1k messages'), '']);
     }
     if (c.storm) {
-      rows.push(['storm: all back online (s)', fmt(c.storm.all_back_online_ms, 1000), '', `≤ ${TARGETS.storm_s}`]);
-      rows.push(['storm: console API p99 (ms)', String(c.storm.api.p99), '', `≤ ${TARGETS.storm_api_p99_ms}`]);
+      rows.push(['storm: all back online (s)', fmt(c.storm.all_back_online_ms, 1000), '', '', `≤ ${TARGETS.storm_s}`]);
+      rows.push(['storm: console API p99 (ms)', String(c.storm.api.p99), '', '', `≤ ${TARGETS.storm_api_p99_ms}`]);
     }
   }
   if (r.search) {
-    rows.push([`search ${r.search.rows} rows: free text p50/p95 (ms)`, `${r.search.free_text.p50} / ${r.search.free_text.p95}`, '', `p95 ≤ ${TARGETS.search_p95_ms}`]);
-    rows.push([`search ${r.search.rows} rows: filtered p50/p95 (ms)`, `${r.search.filtered.p50} / ${r.search.filtered.p95}`, '', `p95 ≤ ${TARGETS.search_p95_ms}`]);
+    rows.push([`search ${r.search.rows} rows: free text p50/p95 (ms)`, `${r.search.free_text.p50} / ${r.search.free_text.p95}`, '', '', `p95 ≤ ${TARGETS.search_p95_ms}`]);
+    rows.push([`search ${r.search.rows} rows: filtered p50/p95 (ms)`, `${r.search.filtered.p50} / ${r.search.filtered.p95}`, '', '', `p95 ≤ ${TARGETS.search_p95_ms}`]);
   }
   for (const j of (r.jump as any[] | undefined) ?? []) {
-    rows.push([`jump, ${j.technicians} at once: p50/p95/p99 (ms)`, `${j.jump_ms.p50} / ${j.jump_ms.p95} / ${j.jump_ms.p99}`, '', j.technicians === 20 ? `p99 ≤ ${TARGETS.jump_p99_ms_at_20}` : '']);
-    rows.push([`  first output p50/p99 (ms); busy refusals`, `${j.first_output_ms.p50} / ${j.first_output_ms.p99}; ${j.refused_busy}`, '', '']);
+    rows.push([`jump, ${j.technicians} at once: p50/p95/p99 (ms)`, `${j.jump_ms.p50} / ${j.jump_ms.p95} / ${j.jump_ms.p99}`, '', '', j.technicians === 20 ? `p99 ≤ ${TARGETS.jump_p99_ms_at_20}` : '']);
+    rows.push([`  first output p50/p99 (ms); busy refusals`, `${j.first_output_ms.p50} / ${j.first_output_ms.p99}; ${j.refused_busy}`, '', '', '']);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ')).join('\n');
