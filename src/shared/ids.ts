@@ -1,8 +1,14 @@
 import { randomBytes, createHash, timingSafeEqual } from 'node:crypto';
 
-/** A random URL-safe secret of `bytes` bytes. */
+/**
+ * A random URL-safe secret of `bytes` bytes. It never begins with '-': installer keys and API
+ * secrets are passed on command lines (`--installer KEY`), where a leading dash reads as an option.
+ */
 export function randomToken(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url');
+  for (;;) {
+    const token = randomBytes(bytes).toString('base64url');
+    if (!token.startsWith('-')) return token;
+  }
 }
 
 /** A 32-character lowercase hex id (installer ids, session ids). */
