@@ -5,6 +5,7 @@ import { CATALOG } from '../src/shared/errors.ts';
 import { startTestAppliance, type TestAppliance, type ApiClient } from './helpers/appliance.ts';
 import { enrolledClient, eventually } from './helpers/hub-client.ts';
 import { startFakeAgent, type SessionBehaviour } from './helpers/fake-agent.ts';
+import { CFG, createGroup, createTech } from './helpers/config.ts';
 
 const message = (code: keyof typeof CATALOG) => CATALOG[code][1];
 
@@ -147,6 +148,54 @@ describe('jumping (appliance side, scripted agents)', () => {
     assert.equal((await admin.patch(`/api/config/v1/user/${created.body.id}`, { enabled: false })).status, 200);
     await closed;
     assert.equal((await admin.get(`/api/session/v1/${jump.body.session_id}/system-info`)).status, 404, 'the session is gone');
+  });
+
+  it('ends a live session when its owner loses the right to start it, and only then', async () => {
+    const group = await createGroup(admin, { name: 'Withdrawn', code_name: 'withdrawn' });
+    const role = await admin.post(`${CFG}/jump-item-role`, { name: 'Starter', perm_start: true });
+    assert.equal(role.status, 201, JSON.stringify(role.body));
+    const { user, client: tech } = await createTech(t, admin, 'withdrawn-tech');
+    const membership = `${CFG}/jump-group/${group.id}/user`;
+    assert.equal((await admin.post(membership, { user_id: user.id, jump_item_role_id: role.body.id })).status, 201);
+    const open = async () => {
+      const c = await client('echo', { jump_group_type: 'shared', jump_group_id: group.id });
+      const jump = await tech.post('/api/command/v1/jump', { jump_client_id: c.id });
+      assert.equal(jump.status, 201, JSON.stringify(jump.body));
+      const ws = new WebSocket(`${t.url.replace('http', 'ws')}/api/session/v1/${jump.body.session_id}/terminal`, {
+        headers: { authorization: `Bearer ${tech.token}` },
+      });
+      await new Promise((r) => ws.once('open', r));
+      const closed = Promise.race([
+        new Promise<string>((r) => ws.once('close', (_code, reason) => r(reason.toString()))),
+        new Promise<string>((_r, reject) => setTimeout(() => reject(new Error('the terminal stayed open')), 5000).unref()),
+      ]);
+      closed.catch(() => ws.terminate());
+      return { id: jump.body.session_id as string, closed };
+    };
+    const alive = (id: string) => tech.get(`/api/session/v1/${id}/system-info`).then((r) => r.status);
+
+    // A change that takes nothing away leaves the session running.
+    const first = await open();
+    assert.equal((await admin.patch(`${CFG}/jump-item-role/${role.body.id}`, { description: 'may start sessions' })).status, 200);
+    assert.equal((await admin.patch('/api/config/v1/settings', { spawn_timeout_seconds: 30 })).status, 200);
+    assert.equal(await alive(first.id), 200);
+
+    // The role loses its permission: the session ends with the reason.
+    assert.equal((await admin.patch(`${CFG}/jump-item-role/${role.body.id}`, { perm_start: false })).status, 200);
+    assert.match(await first.closed, /access to the Jump Client was withdrawn/);
+    assert.equal(await alive(first.id), 404);
+    const record = await eventually(() => {
+      const r = t.appliance.registry.sessions.get(first.id);
+      return r?.outcome === 'ended' && r;
+    }, 3000, 'session record');
+    assert.equal(record.end_reason, 'access to the Jump Client was withdrawn');
+
+    // Back, then out of the group: the same.
+    assert.equal((await admin.patch(`${CFG}/jump-item-role/${role.body.id}`, { perm_start: true })).status, 200);
+    const second = await open();
+    assert.equal((await admin.del(`${membership}/${user.id}`)).status, 204);
+    assert.match(await second.closed, /access to the Jump Client was withdrawn/);
+    assert.equal(await alive(second.id), 404);
   });
 
   it('rejects bad jump bodies naming the field', async () => {

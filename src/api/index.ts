@@ -22,7 +22,7 @@ import { createReportingRoutes } from './routes/reporting.ts';
 import { createInstallerRoutes } from './routes/installers.ts';
 import { createAgentEndpointRoutes } from './routes/agent-endpoints.ts';
 import { createSessionRoutes, MAX_UPLOAD_BYTES, ownerOf } from './routes/sessions.ts';
-import type { Principal } from '../access/index.ts';
+import { can, loadGrants, type Principal } from '../access/index.ts';
 import { createStatusRoutes, type HubStatus } from './routes/status.ts';
 import { createStaticRoutes, type StaticFiles } from './routes/static.ts';
 
@@ -74,6 +74,24 @@ export function maxBodyBytes(method: string, path: string): number {
   return 1024 * 1024;
 }
 
+/**
+ * After any configuration change: a live session lasts only while its owner may still start
+ * sessions on its Jump Client, as the Jump checked. Removing a technician from a group, taking
+ * the permission out of a role, demoting an admin or moving the client to another group ends the
+ * session there and then. Disabling or removing an account ends its sessions in its own route.
+ */
+function reviewSessions(deps: ApiDeps): void {
+  const { registry } = deps;
+  deps.sessions.review((owner, clientId) => {
+    const principal: Principal | undefined =
+      owner.kind === 'user'
+        ? ((user) => user && { kind: 'user' as const, user })(registry.users.get(owner.id))
+        : ((account) => account && { kind: 'api' as const, account })(registry.apiAccounts.get(owner.id));
+    const client = registry.clients.get(clientId);
+    return !!principal && !!client && can(principal, loadGrants(registry, principal), 'perm_start', client);
+  }, 'access to the Jump Client was withdrawn');
+}
+
 export function createApi(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   const requests = deps.metrics.counter('jumpgate_http_requests_total', 'HTTP requests by route, method and status.');
@@ -123,6 +141,10 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
   app.route('/', createAgentEndpointRoutes(deps));
 
   app.use('/api/config/*', requireAuth);
+  app.use('/api/config/*', async (c, next) => {
+    await next();
+    if (c.req.method !== 'GET' && c.res.status < 400) reviewSessions(deps);
+  });
   app.use('/api/reporting/*', requireAuth);
   app.route('/api/config/v1', createUserRoutes(deps));
   app.route('/api/config/v1', createApiAccountRoutes(deps));

@@ -47,6 +47,12 @@ export interface SessionManager {
   endAll(reason: string): void;
   /** Ends every session on a client (the client was removed). */
   endForClient(clientId: number, reason: string): void;
+  /**
+   * Ends the sessions whose owner may no longer start one on their client (a membership, role,
+   * account or group change withdrew it); a Jump still spawning fails with forbidden. Returns how
+   * many ended.
+   */
+  review(mayKeep: (owner: SessionOwner, clientId: number) => boolean, reason: string): number;
   recordingFile(sessionId: string): string;
   liveCount(): number;
 }
@@ -210,6 +216,18 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
 
     endAll(reason) {
       for (const s of [...sessions.values()]) s.end(reason);
+    },
+
+    review(mayKeep, reason) {
+      let ended = 0;
+      for (const s of [...sessions.values()]) {
+        if (s.phase === 'ended' || mayKeep(s.init.owner, s.init.clientId)) continue;
+        ended++;
+        const pending = spawning.get(s.id);
+        if (pending) pending.settle(new AppError('forbidden'));
+        else s.end(reason);
+      }
+      return ended;
     },
 
     recordingFile,
