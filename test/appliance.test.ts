@@ -1,6 +1,29 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestAppliance, type TestAppliance } from './helpers/appliance.ts';
+import { connect } from 'node:net';
+import { ADMIN_PASSWORD, startTestAppliance, type TestAppliance } from './helpers/appliance.ts';
+
+/** Sends a raw HTTP/1.1 request in pieces, a little apart; resolves with the status and body. */
+function rawRequest(url: string, head: string, pieces: string[]): Promise<{ status: number; body: string }> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1');
+    let text = '';
+    socket.on('data', (d) => (text += d.toString()));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const [headers, ...rest] = text.split('\r\n\r\n');
+      resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(headers)?.[1] ?? 0), body: rest.join('\r\n\r\n') });
+    });
+    socket.on('connect', async () => {
+      socket.write(head);
+      for (const piece of pieces) {
+        await new Promise((r) => setTimeout(r, 30));
+        socket.write(piece);
+      }
+    });
+  });
+}
 
 describe('the appliance on one port', () => {
   let t: TestAppliance;
@@ -43,6 +66,38 @@ describe('the appliance on one port', () => {
     assert.equal(res.status, 413);
     assert.equal(res.body.error.code, 'payload_too_large');
     assert.deepEqual((await admin.get('/api/config/v1/settings')).body, before);
+  });
+
+  it('takes a small body that arrives in pieces, and a chunked one, whole', async () => {
+    const json = JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD });
+    const thirds = [json.slice(0, 10), json.slice(10, 20), json.slice(20)];
+    const sized = await rawRequest(
+      t.url,
+      `POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n`,
+      thirds,
+    );
+    assert.equal(sized.status, 200, sized.body);
+    assert.match(sized.body, /"token":"[^"]+"/);
+    const chunked = await rawRequest(
+      t.url,
+      'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n',
+      [...thirds.map((p) => `${Buffer.byteLength(p).toString(16)}\r\n${p}\r\n`), '0\r\n\r\n'],
+    );
+    assert.equal(chunked.status, 200, chunked.body);
+    assert.match(chunked.body, /"token":"[^"]+"/);
+  });
+
+  it('survives a client that declares a body and leaves halfway', async () => {
+    const { port } = new URL(t.url);
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write('POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"username":');
+        setTimeout(() => socket.destroy(), 30);
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', () => resolve());
+    });
+    assert.equal((await fetch(t.url + '/healthz')).status, 200);
   });
 
   it('exposes Prometheus metrics', async () => {

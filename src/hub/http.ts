@@ -1,9 +1,10 @@
 /**
  * The adapter that hands uWebSockets.js HTTP requests to a WHATWG `fetch` handler (the Hono app).
  * Rules it keeps: everything is copied out of HttpRequest synchronously; onAborted is registered
- * before any async step; every write after an await happens inside `cork`; the request body is a
- * ReadableStream fed by onData (each chunk copied, the socket paused while the stream is full) and
- * capped at `maxBodyBytes` (413); the response body is streamed with onWritable backpressure.
+ * before any async step; every write after an await happens inside `cork`; a body of up to 64 KiB
+ * (by Content-Length) is gathered whole before the handler runs, a larger or chunked one is a
+ * ReadableStream fed by onData (each chunk copied, the socket paused while the stream is full); a
+ * body is capped at `maxBodyBytes` (413); the response body is streamed with onWritable backpressure.
  *
  * TLS: uWS decrypts a read in 512 KiB pieces and calls onData for each while more input is still
  * waiting to be decrypted; a write to ANY TLS socket of the loop at that moment (uSockets'
@@ -81,35 +82,63 @@ export function createHttpAdapter(options: HttpAdapterOptions): (res: HttpRespon
       writeError(res, state, new AppError('payload_too_large', { details: { limit_bytes: limit } }), true);
       return;
     }
-    const body = NO_BODY.has(method) ? null : bodyStream(res, state, limit);
     const url = options.origin + path + (query ? '?' + query : '');
-    let request: Request;
-    try {
-      request = new Request(url, {
-        method,
-        headers,
-        body,
-        signal: state.controller.signal,
-        // @ts-expect-error: Node's fetch needs `duplex` for a streamed body; the DOM typings lack it.
-        duplex: body ? 'half' : undefined,
-      });
-    } catch (err) {
-      writeError(res, state, new AppError('invalid_request', { message: 'The request is malformed.', cause: err }), true);
-      return;
-    }
+    // The request is in flight from here, body still arriving or not: a shutdown waits for it.
     options.track?.begin();
-    Promise.resolve()
-      .then(() => options.fetch(request, { remoteAddress }))
-      .then((response) => writeResponse(res, state, response, method === 'HEAD'))
-      .catch((err: unknown) => {
-        if (err instanceof AppError) writeError(res, state, err, true);
-        else {
-          options.log.error('request failed', { module: 'http', path, err });
-          writeError(res, state, new AppError('internal_error', { cause: err }), true);
-        }
-      })
-      .finally(() => options.track?.end());
+    let tracked = true;
+    const untrack = (): void => {
+      if (!tracked) return;
+      tracked = false;
+      options.track?.end();
+    };
+    const handle = (body: ReadableStream<Uint8Array> | Uint8Array | null): void => {
+      let request: Request;
+      try {
+        // Node's fetch needs `duplex` for a streamed body; the DOM typings lack it.
+        const init = { method, headers, body: body as BodyInit | null, signal: state.controller.signal, duplex: body instanceof ReadableStream ? 'half' : undefined };
+        request = new Request(url, init as RequestInit);
+      } catch (err) {
+        writeError(res, state, new AppError('invalid_request', { message: 'The request is malformed.', cause: err }), true);
+        untrack();
+        return;
+      }
+      Promise.resolve()
+        .then(() => options.fetch(request, { remoteAddress }))
+        .then((response) => writeResponse(res, state, response, method === 'HEAD'))
+        .catch((err: unknown) => {
+          if (err instanceof AppError) writeError(res, state, err, true);
+          else {
+            options.log.error('request failed', { module: 'http', path, err });
+            writeError(res, state, new AppError('internal_error', { cause: err }), true);
+          }
+        })
+        .finally(untrack);
+    };
+    // Most requests carry no body or a small one (JSON): those skip the stream machinery. A small
+    // body is gathered whole, then handled from a macrotask, for the reason in the header.
+    const chunked = headers.has('transfer-encoding');
+    if (NO_BODY.has(method) || (!chunked && !(declared > 0))) return handle(null);
+    if (!chunked && declared <= SMALL_BODY) {
+      state.abortBody = untrack; // the client left before its body was whole: nothing to handle
+      return gatherBody(res, state, declared, handle);
+    }
+    handle(bodyStream(res, state, limit));
   };
+}
+
+/** Bodies of at most this declared length are gathered whole before the handler runs. */
+const SMALL_BODY = 64 * 1024;
+
+function gatherBody(res: HttpResponse, state: ResponseState, length: number, handle: (body: Uint8Array) => void): void {
+  const body = new Uint8Array(length);
+  let received = 0;
+  res.onData((chunk, isLast) => {
+    if (state.aborted || state.finished) return;
+    const bytes = new Uint8Array(chunk);
+    body.set(bytes.subarray(0, Math.max(0, Math.min(bytes.byteLength, length - received))), received);
+    received += bytes.byteLength;
+    if (isLast) setImmediate(() => !state.aborted && handle(received === length ? body : body.subarray(0, Math.min(received, length))));
+  });
 }
 
 interface ResponseState {
