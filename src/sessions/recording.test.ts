@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -36,5 +36,29 @@ describe('terminal recording (asciicast v2)', () => {
     const events = lines(file).slice(1);
     assert.match(events.at(-1)[2], /recording stopped: size limit reached/);
     assert.ok(!readFileSync(file, 'utf8').includes('after the limit'));
+  });
+
+  it('reaches the file while the session goes on, at most flushMs behind, readable only by the appliance', async () => {
+    const file = join(dir, 'c.cast');
+    const rec = startRecording({ file, cols: 80, rows: 24, title: 't', flushMs: 20 });
+    rec.output(Buffer.from('$ '));
+    assert.equal(existsSync(file), false); // nothing is opened on the Jump's path
+    for (let i = 0; i < 100 && !(existsSync(file) && readFileSync(file, 'utf8').includes('$ ')); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(lines(file)[1].slice(1), ['o', '$ ']);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    rec.output(Buffer.from('ls\r\n'));
+    await rec.close();
+    assert.deepEqual(lines(file).slice(1).map((e) => e[2]), ['$ ', 'ls\r\n']);
+  });
+
+  it('a recording that cannot be written ends quietly: no throw, close resolves', async () => {
+    const file = join(dir, 'taken');
+    mkdirSync(file); // a directory where the file should go: open fails
+    const rec = startRecording({ file, cols: 80, rows: 24, title: 't', flushMs: 1 });
+    rec.output(Buffer.from('hello'));
+    await new Promise((r) => setTimeout(r, 80));
+    rec.output(Buffer.from('more'));
+    await rec.close();
+    assert.ok(statSync(file).isDirectory());
   });
 });

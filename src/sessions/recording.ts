@@ -1,13 +1,19 @@
 /**
  * Terminal recording in asciicast v2: a JSON header line, then one `[seconds, "o", text]` line per
  * output chunk. Bounded: past `maxBytes` the recording stops with a marker, the session goes on.
+ *
+ * Lines are written to the file in batches, at most `flushMs` (1 s) or 256 KiB behind the
+ * terminal, and the file is opened with the first batch. Most sessions are short, so a session
+ * costs one open, a write or two and a close, not a file stream's worth of work on the Jump's path.
  */
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export interface Recording {
   output(bytes: Uint8Array): void;
   resize(cols: number, rows: number): void;
+  /** Writes what is left and closes the file; never rejects (a failed recording just ends). */
   close(): Promise<void>;
 }
 
@@ -17,23 +23,69 @@ export interface RecordingOptions {
   rows: number;
   title: string;
   maxBytes?: number;
+  /** How long recorded lines may wait before they are written to the file. */
+  flushMs?: number;
   now?: () => number;
+}
+
+/** Output within this long goes into one event: a fast producer writes a line per batch, not per read. */
+const EVENT_MS = 50;
+/** Written lines are handed to the file once this many characters wait, whatever the time. */
+const FLUSH_CHARS = 256 * 1024;
+
+const directories = new Set<string>();
+function ensureDirectory(dir: string): void {
+  if (directories.has(dir)) return;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  directories.add(dir);
 }
 
 export function startRecording(options: RecordingOptions): Recording {
   const now = options.now ?? Date.now;
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
-  mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
+  const flushMs = options.flushMs ?? 1000;
+  ensureDirectory(dirname(options.file));
   let written = 0;
   let stopped = false;
-  const out: WriteStream = createWriteStream(options.file, { mode: 0o600 });
-  out.on('error', () => (stopped = true)); // a full disk ends the recording, not the session
+  let failed = false; // the file could not be opened or written (a full disk): the recording ends
+  let queue: string[] = [];
+  let queuedChars = 0;
+  let flushTimer: NodeJS.Timeout | undefined;
+  let file: Promise<FileHandle | undefined> | undefined;
+  let writing: Promise<void> = Promise.resolve();
+
+  const writeOut = (): void => {
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    if (queue.length === 0 || failed) return;
+    const data = Buffer.from(queue.join(''));
+    queue = [];
+    queuedChars = 0;
+    file ??= open(options.file, 'w', 0o600).catch(() => {
+      failed = true;
+      return undefined;
+    });
+    const opened = file;
+    writing = writing.then(async () => {
+      const handle = await opened;
+      if (!handle || failed) return;
+      try {
+        for (let off = 0; off < data.byteLength; ) off += (await handle.write(data, off)).bytesWritten;
+      } catch {
+        failed = true;
+      }
+    });
+  };
+
   const started = now();
   const decoder = new TextDecoder('utf-8');
   const line = (value: unknown): void => {
     const text = JSON.stringify(value) + '\n';
     written += text.length;
-    out.write(text);
+    queue.push(text);
+    queuedChars += text.length;
+    if (queuedChars >= FLUSH_CHARS) writeOut();
+    else flushTimer ??= setTimeout(writeOut, flushMs);
   };
   line({
     version: 2,
@@ -42,32 +94,27 @@ export function startRecording(options: RecordingOptions): Recording {
     timestamp: Math.floor(started / 1000),
     title: options.title,
   });
-  const event = (kind: string, data: string): void => {
-    if (stopped) return;
-    if (written > maxBytes) {
-      stopped = true;
-      line([(now() - started) / 1000, 'o', '\r\n[recording stopped: size limit reached]\r\n']);
-      return;
-    }
-    line([(now() - started) / 1000, kind, data]);
+  /** Ends the recording with a marker once it has reached its size; true when it has. */
+  const full = (): boolean => {
+    if (stopped) return true;
+    if (written <= maxBytes) return false;
+    stopped = true;
+    line([(now() - started) / 1000, 'o', '\r\n[recording stopped: size limit reached]\r\n']);
+    return true;
   };
-  // Output within 50 ms goes into one event: a fast producer writes a line per batch, not per read.
+  const event = (kind: string, data: string): void => {
+    if (!full()) line([(now() - started) / 1000, kind, data]);
+  };
   let pendingText = '';
   let pendingAt = 0;
-  let timer: NodeJS.Timeout | undefined;
-  const flush = (): void => {
-    clearTimeout(timer);
-    timer = undefined;
+  let eventTimer: NodeJS.Timeout | undefined;
+  const endEvent = (): void => {
+    clearTimeout(eventTimer);
+    eventTimer = undefined;
     if (!pendingText) return;
     const text = pendingText;
     pendingText = '';
-    if (stopped) return;
-    if (written > maxBytes) {
-      stopped = true;
-      line([(now() - started) / 1000, 'o', '\r\n[recording stopped: size limit reached]\r\n']);
-      return;
-    }
-    line([(pendingAt - started) / 1000, 'o', text]);
+    if (!full()) line([(pendingAt - started) / 1000, 'o', text]);
   };
   return {
     output(bytes) {
@@ -76,17 +123,20 @@ export function startRecording(options: RecordingOptions): Recording {
       if (!text) return;
       if (!pendingText) pendingAt = now();
       pendingText += text;
-      if (pendingText.length >= 64 * 1024) flush();
-      else timer ??= setTimeout(flush, 50);
+      if (pendingText.length >= 64 * 1024) endEvent();
+      else eventTimer ??= setTimeout(endEvent, EVENT_MS);
     },
     resize(cols, rows) {
-      flush();
+      endEvent();
       event('r', `${cols}x${rows}`);
     },
-    close() {
-      flush();
+    async close() {
+      endEvent();
       stopped = true;
-      return new Promise((resolve) => out.end(resolve));
+      writeOut();
+      await writing;
+      const handle = await file;
+      await handle?.close().catch(() => undefined);
     },
   };
 }
