@@ -15,11 +15,17 @@ export interface Metrics {
   render(): string;
 }
 
+/** A series' identity and its exposition text: labels in name order, values escaped. Runs per request. */
 function labelKey(labels: Labels): string {
-  return Object.entries(labels)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, v]) => `${k}="${v.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n')}"`)
-    .join(',');
+  const names = Object.keys(labels);
+  if (names.length > 1) names.sort();
+  let key = '';
+  for (const name of names) {
+    const value = labels[name];
+    const escaped = /[\\"\n]/.test(value) ? value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n') : value;
+    key += `${key ? ',' : ''}${name}="${escaped}"`;
+  }
+  return key;
 }
 
 export function createMetrics(): Metrics {
