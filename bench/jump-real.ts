@@ -17,7 +17,7 @@ import { startBenchAppliance } from './lib/appliance.ts';
 import { cpuSeconds, killAll, machineCpu, REPO, rssBytes, sleep } from './lib/proc.ts';
 import { startSimulator } from './lib/simulator.ts';
 import { round, summary } from './lib/stats.ts';
-import { jumpRun } from './jump.ts';
+import { jumpRun, type JumpResult } from './jump.ts';
 import { startSshd, type Sshd } from './ssh.ts';
 
 const { values } = parseArgs({
@@ -195,8 +195,10 @@ async function main() {
   writeFileSync(path, JSON.stringify(results, null, 2) + '\n');
   const t = results.throughput as { jumpgate_mb_s: number; openssh_mb_s: number };
   log('\nfigure                                    value');
-  for (const j of (results.jump ?? []) as { technicians: number; first_output_ms: { p50: number; p95: number; p99: number }; refused_busy: number }[]) {
+  for (const j of (results.jump ?? []) as JumpResult[]) {
     log(`jump → first output, ${String(j.technicians).padStart(3)} at once   p50 ${j.first_output_ms.p50} / p95 ${j.first_output_ms.p95} / p99 ${j.first_output_ms.p99} ms, ${j.refused_busy} busy`);
+    const c = j.cpu_ms_per_jump;
+    log(`  CPU per Jump                            ${c.machine} ms on the machine (shell ${c.shells}, client ${c.client}, appliance ${c.appliance}, technician ${c.technician}); CPU-bound cycle ${j.cpu_bound_cycle_ms} ms`);
   }
   for (const j of (results.openssh_login ?? []) as { technicians: number; first_output_ms: { p50: number; p95: number; p99: number } }[]) {
     log(`OpenSSH login → first output, ${String(j.technicians).padStart(3)} at once   p50 ${j.first_output_ms.p50} / p95 ${j.first_output_ms.p95} / p99 ${j.first_output_ms.p99} ms`);

@@ -4,7 +4,8 @@
  */
 import WebSocket from 'ws';
 import { startBenchAppliance } from './lib/appliance.ts';
-import { sleep } from './lib/proc.ts';
+import { availableParallelism } from 'node:os';
+import { childrenCpuSeconds, cpuSeconds, machineCpu, sleep } from './lib/proc.ts';
 import { startSimulator } from './lib/simulator.ts';
 import { summary } from './lib/stats.ts';
 
@@ -16,6 +17,17 @@ export interface JumpResult {
   jump_ms: ReturnType<typeof summary>;
   first_output_ms: ReturnType<typeof summary>;
   spawns_in_flight_max: number;
+  /**
+   * CPU per completed Jump, in ms, by process: the appliance, the Jump Clients' process, the shells
+   * it started (0 with stand-ins), this technician, and the whole machine.
+   */
+  cpu_ms_per_jump: { appliance: number; client: number; shells: number; technician: number; machine: number };
+  /**
+   * The mean time from one Jump to the next that the CPU alone imposes on each technician: machine
+   * CPU per Jump × technicians ÷ cores. No latency at this concurrency can average below it
+   * (minus the share of the cycle spent ending the session).
+   */
+  cpu_bound_cycle_ms: number;
 }
 
 function firstOutput(url: string, sessionId: string, token: string): Promise<void> {
@@ -51,13 +63,14 @@ export async function jumpRun(levels = [1, 20, 100], agents = 200, realShells?: 
       let busy = 0;
       let errors = 0;
       let next = 0;
+      const cpu0 = { app: cpuSeconds(app.child.pid), sim: cpuSeconds(sim.child.pid), shells: childrenCpuSeconds(sim.child.pid), own: process.cpuUsage(), machine: machineCpu().busy };
       await Promise.all(
         Array.from({ length: technicians }, async () => {
           for (let k = 0; k < perTech; k++) {
             const id = ids[next++ % ids.length];
             const t0 = performance.now();
-            const res = await app.api('/api/command/v1/jump', { method: 'POST', body: JSON.stringify({ jump_client_id: id }) });
-            const body = (await res.json()) as { session_id?: string };
+            const res = await app.call('POST', '/api/command/v1/jump', { jump_client_id: id });
+            const body = res.body as { session_id?: string };
             const t1 = performance.now();
             if (res.status === 503) {
               busy++;
@@ -72,10 +85,19 @@ export async function jumpRun(levels = [1, 20, 100], agents = 200, realShells?: 
               () => outputTimes.push(performance.now() - t0),
               () => errors++,
             );
-            await app.api(`/api/session/v1/${body.session_id}`, { method: 'DELETE' }).then((r) => r.arrayBuffer());
+            await app.call('DELETE', `/api/session/v1/${body.session_id}`);
           }
         }),
       );
+      const own = process.cpuUsage(cpu0.own);
+      const per = (seconds: number) => Math.round((seconds * 1000 * 100) / Math.max(1, jumpTimes.length)) / 100;
+      const cpu = {
+        appliance: per(cpuSeconds(app.child.pid) - cpu0.app),
+        client: per(cpuSeconds(sim.child.pid) - cpu0.sim),
+        shells: per(childrenCpuSeconds(sim.child.pid) - cpu0.shells),
+        technician: per((own.user + own.system) / 1e6),
+        machine: per(machineCpu().busy - cpu0.machine),
+      };
       results.push({
         technicians,
         jumps: jumpTimes.length,
@@ -84,6 +106,8 @@ export async function jumpRun(levels = [1, 20, 100], agents = 200, realShells?: 
         jump_ms: summary(jumpTimes),
         first_output_ms: summary(outputTimes),
         spawns_in_flight_max: await app.metric('jumpgate_spawns_in_flight_max'),
+        cpu_ms_per_jump: cpu,
+        cpu_bound_cycle_ms: Math.round((cpu.machine * technicians * 10) / availableParallelism()) / 10,
       });
     }
     return results;
