@@ -3,6 +3,7 @@
  * command line and signals; tests start it in-process on port 0 with a temporary data dir.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createApi, maxBodyBytes, publicSummary, type AgentArtifact, type StaticFiles } from './api/index.ts';
 import { openAgentArtifacts } from './agent-artifact.ts';
 import { createConsoleFeed } from './hub/console.ts';
@@ -12,7 +13,7 @@ import { startListener } from './hub/listener.ts';
 import { createAgentHub } from './hub/agents.ts';
 import { agentConnectionCap } from './hub/limits.ts';
 import { createPresence } from './fleet/index.ts';
-import { startMaintenance } from './maintenance/index.ts';
+import { startMaintenance, type MaintenanceReport } from './maintenance/index.ts';
 import { MAX_MESSAGE_BYTES, UPDATE_PATH, type HubMessage, type UpdateOffer } from './shared/protocol.ts';
 import { createSessionRoutes as createSessionSockets } from './hub/sessions.ts';
 import { createSessionManager, createSpawnLimiter } from './sessions/index.ts';
@@ -32,6 +33,8 @@ export interface Appliance {
   readonly tls: TlsFiles | undefined;
   /** The admin password generated on first start, if one was. */
   readonly generatedAdminPassword: string | undefined;
+  /** One round of housekeeping now (it also runs at start and every 15 minutes). */
+  runMaintenance(): Promise<MaintenanceReport>;
   /** Graceful stop: stop accepting, finish in-flight requests, close the registry. */
   close(): Promise<void>;
 }
@@ -94,6 +97,11 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
       registry,
       log,
       onClientsRemoved: (ids) => ids.forEach((id) => revoke(id, 'the Jump Client was removed after being offline too long')),
+      onSessionsPruned: (ids) => {
+        for (const id of ids) {
+          rm(sessions.recordingFile(id), { force: true }).catch((err: unknown) => log.warn('recording not removed', { module: 'maintenance', sessionId: id, err }));
+        }
+      },
     });
     const hub = { healthy: () => true, agentsConnected: () => agents.connectedCount() };
     metrics.gauge('jumpgate_spawns_in_flight', 'Jump spawns in progress.', () => limiter.stats().inFlight);
@@ -196,6 +204,7 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
       registry,
       tls,
       generatedAdminPassword,
+      runMaintenance: () => maintenance.runOnce(),
       async close() {
         maintenance.stop();
         consoleFeed.close();

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { CATALOG } from '../src/shared/errors.ts';
@@ -196,6 +198,32 @@ describe('jumping (appliance side, scripted agents)', () => {
     assert.equal((await admin.del(`${membership}/${user.id}`)).status, 204);
     assert.match(await second.closed, /access to the Jump Client was withdrawn/);
     assert.equal(await alive(second.id), 404);
+  });
+
+  it('removes a session report and its recording once past the audit retention', async () => {
+    const c = await client();
+    const jump = await admin.post('/api/command/v1/jump', { jump_client_id: c.id });
+    assert.equal(jump.status, 201);
+    const id: string = jump.body.session_id;
+    assert.equal((await admin.del(`/api/session/v1/${id}`)).status, 204);
+    const file = join(t.dataDir, 'recordings', `${id}.cast`);
+    await eventually(() => t.appliance.registry.sessions.get(id)?.outcome === 'ended' && existsSync(file), 3000, 'ended and recorded');
+    const retention = (await admin.get('/api/config/v1/settings')).body.audit_retention_days as number;
+    const recent = await admin.post('/api/command/v1/jump', { jump_client_id: c.id });
+    await admin.del(`/api/session/v1/${recent.body.session_id}`);
+    await eventually(() => t.appliance.registry.sessions.get(recent.body.session_id)?.outcome === 'ended', 3000, 'ended');
+
+    await t.appliance.registry.write(() => {
+      const row = t.appliance.registry.sessions.get(id)!;
+      t.appliance.registry.sessions.put({ ...row, ended_at: Date.now() - (retention + 1) * 86_400_000 });
+    });
+    const report = await t.appliance.runMaintenance();
+    assert.deepEqual(report.sessionsPruned, [id]);
+    assert.equal(t.appliance.registry.sessions.get(id), undefined);
+    await eventually(() => !existsSync(file), 3000, 'recording removed');
+    assert.equal((await admin.get(`/api/reporting/v1/session/${id}/recording`)).status, 404);
+    assert.ok(t.appliance.registry.sessions.get(recent.body.session_id), 'a recent report stays');
+    assert.equal((await admin.get(`/api/reporting/v1/session/${recent.body.session_id}/recording`)).status, 200);
   });
 
   it('rejects bad jump bodies naming the field', async () => {

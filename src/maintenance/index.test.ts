@@ -68,14 +68,28 @@ describe('startMaintenance', () => {
       const token = { principal: { kind: 'user' as const, id: 1 }, csrf: 'c', created_at: 0 };
       registry.tokens.put({ ...token, hash: 'expired', expires_at: NOW - 1 });
       registry.tokens.put({ ...token, hash: 'valid', expires_at: NOW + DAY });
+      const session = (id: string, ended: number | null) =>
+        registry.sessions.put({
+          id, jump_client_id: 1, jump_client_name: 'c', user_id: 1, username: 'admin', started_at: NOW - 200 * DAY,
+          ended_at: ended, outcome: ended === null ? 'active' : 'ended', end_reason: null, bytes_to_client: 0, bytes_from_client: 0,
+        });
+      session('a'.repeat(32), NOW - 91 * DAY); // ended past the retention
+      session('b'.repeat(32), NOW - 89 * DAY);
+      session('c'.repeat(32), null); // still running, however old
     });
     const removed: number[][] = [];
-    const m = startMaintenance({ registry, log: silentLogger, now: () => NOW, intervalMs: 3_600_000, onClientsRemoved: (ids) => removed.push(ids) });
+    const pruned: string[][] = [];
+    const m = startMaintenance({
+      registry, log: silentLogger, now: () => NOW, intervalMs: 3_600_000,
+      onClientsRemoved: (ids) => removed.push(ids), onSessionsPruned: (ids) => pruned.push(ids),
+    });
     t.after(() => m.stop());
 
     const report = await m.runOnce();
-    assert.deepEqual(report, { auditPruned: 1, tokensPruned: 1, markedLost: [2], deleted: [3] });
+    assert.deepEqual(report, { auditPruned: 1, sessionsPruned: ['a'.repeat(32)], tokensPruned: 1, markedLost: [2], deleted: [3] });
     assert.deepEqual(removed, [[3]]);
+    assert.deepEqual(pruned, [['a'.repeat(32)]]);
+    assert.deepEqual(registry.sessions.list().map((r) => r.id).sort(), ['b'.repeat(32), 'c'.repeat(32)]);
     assert.equal(registry.clients.get(1)?.status, 'offline');
     assert.equal(registry.clients.get(2)?.status, 'lost');
     assert.equal(registry.clients.get(2)?.is_lost, true);
@@ -92,6 +106,7 @@ describe('startMaintenance', () => {
     assert.deepEqual(registry.audit.query({ item_type: 'settings' }).map((e) => e.item_id), ['recent']);
 
     const again = await m.runOnce();
-    assert.deepEqual(again, { auditPruned: 0, tokensPruned: 0, markedLost: [], deleted: [] }, 'a second run changes nothing');
+    assert.deepEqual(again, { auditPruned: 0, sessionsPruned: [], tokensPruned: 0, markedLost: [], deleted: [] }, 'a second run changes nothing');
+    assert.equal(pruned.length, 1);
   });
 });

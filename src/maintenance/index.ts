@@ -1,6 +1,6 @@
 /**
- * Housekeeping on a timer (SPEC S5, S6): prunes the audit log past its retention and expired
- * tokens, flags long-offline Jump Clients as lost and removes those offline past the deletion
+ * Housekeeping on a timer (SPEC S5, S6): prunes the audit log and the session reports past the
+ * audit retention (a session's recording goes with its report) and expired tokens, flags long-offline Jump Clients as lost and removes those offline past the deletion
  * threshold. The decisions are pure (`planMaintenance`); `runOnce` applies them in one write,
  * deciding again on each row as it reads it there, so a client that reconnected meanwhile is left
  * alone.
@@ -23,6 +23,8 @@ export interface MaintenancePlan {
 
 export interface MaintenanceReport {
   auditPruned: number;
+  /** Ids of the session reports removed (ended before the retention). */
+  sessionsPruned: string[];
   tokensPruned: number;
   markedLost: number[];
   deleted: number[];
@@ -36,6 +38,8 @@ export interface MaintenanceOptions {
   intervalMs?: number;
   /** Told the ids of clients removed, after the removal is durable (the hub revokes them). */
   onClientsRemoved?: (ids: number[]) => void;
+  /** Told the ids of session reports removed, after the removal is durable (their recordings go). */
+  onSessionsPruned?: (ids: string[]) => void;
 }
 
 export interface Maintenance {
@@ -85,6 +89,7 @@ export async function runMaintenance(registry: Registry, now: number): Promise<M
   return registry.write(() => {
     const report: MaintenanceReport = {
       auditPruned: registry.audit.prune(now - settings.audit_retention_days * DAY),
+      sessionsPruned: registry.sessions.prune(now - settings.audit_retention_days * DAY),
       tokensPruned: registry.tokens.prune(now),
       markedLost: [],
       deleted: [],
@@ -137,9 +142,11 @@ export function startMaintenance(options: MaintenanceOptions): Maintenance {
     running ??= runMaintenance(registry, now())
       .then((report) => {
         if (report.deleted.length > 0) options.onClientsRemoved?.(report.deleted);
-        if (report.auditPruned + report.tokensPruned + report.markedLost.length + report.deleted.length > 0) {
+        if (report.sessionsPruned.length > 0) options.onSessionsPruned?.(report.sessionsPruned);
+        if (report.auditPruned + report.sessionsPruned.length + report.tokensPruned + report.markedLost.length + report.deleted.length > 0) {
           log2.info('maintenance done', {
             auditPruned: report.auditPruned,
+            sessionsPruned: report.sessionsPruned.length,
             tokensPruned: report.tokensPruned,
             markedLost: report.markedLost.length,
             deleted: report.deleted.length,

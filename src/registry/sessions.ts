@@ -22,6 +22,8 @@ export interface SessionRecords {
   get(id: string): SessionRecord | undefined;
   list(): SessionRecord[];
   put(row: SessionRecord): void;
+  /** Removes the records of sessions that ended before `before`; returns their ids. Only inside a write. */
+  prune(before: number): string[];
 }
 
 export function createSessionRecords(db: RootDatabase): SessionRecords {
@@ -30,6 +32,16 @@ export function createSessionRecords(db: RootDatabase): SessionRecords {
     list: () => [...db.getRange(range('session')).map(({ value }) => value as SessionRecord)],
     put: (row) => {
       db.put(K.session(row.id), row);
+    },
+    prune: (before) => {
+      const removed: string[] = [];
+      for (const { key, value } of db.getRange(range('session'))) {
+        const row = value as SessionRecord;
+        if (row.ended_at === null || row.ended_at >= before) continue;
+        db.remove(key);
+        removed.push(row.id);
+      }
+      return removed;
     },
   };
 }
