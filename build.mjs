@@ -3,7 +3,7 @@
  *   dist/agent/jumpgate-agent       the Jump Client, a Node single executable with node-pty's addon
  *   dist/agent/jumpgate-agent.json  its build record: version, platform, sha256, size
  *                                   (both by scripts/build-agent.mjs)
- *   dist/jumpgate.mjs  the ESM bundle, the package's `bin`; uWebSockets.js and lmdb stay external
+ *   dist/jumpgate.mjs  the ESM bundle, the package's `bin`; uWebSockets.js, lmdb and node-pty stay external
  *                      and load from node_modules; it serves the agent from `agent/` beside it
  *   dist/jumpgate      a Node single executable: a CommonJS bundle (lmdb's CommonJS build inside)
  *                      with the native addons carried as assets and extracted to a cache at start,
@@ -78,7 +78,8 @@ async function buildModule(define) {
     ...common,
     format: 'esm',
     outfile,
-    external: ['lmdb', 'uWebSockets.js'],
+    // node-pty too: its loader finds its addon beside its own files (`jumpgate simulate --real-shells`).
+    external: ['lmdb', 'uWebSockets.js', 'node-pty'],
     define,
     banner: {
       js: [

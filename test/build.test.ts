@@ -1,7 +1,7 @@
 /**
  * `node build.mjs --no-sea` into a temporary folder inside the repository (the bundle loads lmdb
  * and uWebSockets.js from node_modules): the bundle runs as a program and serves the embedded
- * console. The single executable takes seconds to build and is checked by hand (see build.mjs).
+ * console, and `jumpgate simulate --real-shells` runs from it. The single executable takes seconds to build and is checked by hand (see build.mjs).
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -62,6 +62,29 @@ test('the bundle builds, runs as a program and serves the embedded console', asy
   assert.match(await page.text(), /<html/i);
   const info = (await (await fetch(`${url}/api/server-info`)).json()) as { product: string };
   assert.equal(info.product, 'jumpgate');
+
+  // The sizing tool ships in the bundle too, real shells included (the terminal addon loads from
+  // node_modules like the other two).
+  const login = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: 'admin-password-1' }),
+  });
+  const { token } = (await login.json()) as { token: string };
+  const installer = await fetch(`${url}/api/config/v1/jump-client/installer`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ jump_group_id: 1, jump_group_type: 'personal', valid_duration: 600 }),
+  });
+  const { key_info } = (await installer.json()) as { key_info: string };
+  const simulated = spawnSync(bundle, ['simulate', '--url', url, '--installer', key_info, '--agents', '2', '--duration', '2', '--real-shells', tempDir()], {
+    encoding: 'utf8',
+    env,
+    timeout: 30_000,
+  });
+  assert.equal(simulated.status, 0, simulated.stderr);
+  const result = JSON.parse(simulated.stdout.trim().split('\n').at(-1)!) as { result: { enrolled: number } };
+  assert.equal(result.result.enrolled, 2, simulated.stdout);
   child.kill('SIGTERM');
   assert.equal(await exited, 0);
 });

@@ -9,8 +9,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { enrollOnce, type Identity } from '../agent/identity.ts';
 import { superviseLink } from '../agent/supervisor.ts';
-import { runSession } from '../agent/session/index.ts';
-import { realBackends } from '../agent/session/real.ts';
+import { runSession, type SessionBackends } from '../agent/session/index.ts';
 import type { Appliance } from '../agent/transport.ts';
 import { silentLogger, type Logger } from '../shared/log.ts';
 import { PROTOCOL_VERSION, type AgentMessage, type Statistics } from '../shared/protocol.ts';
@@ -80,7 +79,20 @@ export function syntheticStatistics(i: number): Statistics {
   };
 }
 
+/**
+ * The real machine's backends, loaded only for `--real-shells`: they need the terminal addon
+ * (node-pty), which the npm package loads from node_modules and the single executable lacks.
+ */
+async function loadRealBackends(): Promise<(home: string) => SessionBackends> {
+  try {
+    return (await import('../agent/session/real.ts')).realBackends;
+  } catch (err) {
+    throw new Error(`--real-shells needs the terminal addon (node-pty), which this build cannot load; run the npm package's jumpgate instead (${(err as Error).message.split('\n')[0]})`);
+  }
+}
+
 export async function simulate(options: SimulateOptions): Promise<SimulationProgress> {
+  const real = options.shellHome ? await loadRealBackends() : undefined;
   const started = Date.now();
   const base = await applianceFor(options.url);
   const stop = new AbortController();
@@ -115,7 +127,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationProg
     controllers.add(own);
     if (stop.signal.aborted) own.abort();
     try {
-      await holdLink(appliance, identity, i, options, counters, started, own.signal);
+      const backends = real && options.shellHome ? real(options.shellHome) : simulatedBackends(`sim-${i}`);
+      await holdLink(appliance, identity, i, backends, options, counters, started, own.signal);
     } finally {
       controllers.delete(own);
     }
@@ -156,6 +169,7 @@ async function holdLink(
   appliance: Appliance,
   identity: Identity,
   i: number,
+  backends: SessionBackends,
   options: SimulateOptions,
   counters: SimulationProgress,
   started: number,
@@ -164,7 +178,6 @@ async function holdLink(
   let online = false;
   let statsTimer: NodeJS.Timeout | undefined;
   const origin = appliance.url.href.replace(/\/+$/, '').replace(/^http/, 'ws');
-  const backends = options.shellHome ? realBackends(options.shellHome) : simulatedBackends(`sim-${i}`);
   await superviseLink({
     appliance,
     identity,
