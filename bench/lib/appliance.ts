@@ -12,7 +12,7 @@ import { REPO, startChild, type Child } from './proc.ts';
  * takes under the TypeScript loader, which matters for the restart figures). Built once per run.
  */
 const BUNDLE_DIR = join(REPO, '.tmp', 'bench-build');
-function bundle(): string {
+export function bundle(): string {
   const file = join(BUNDLE_DIR, 'jumpgate.mjs');
   if (!existsSync(file) || !process.env.JUMPGATE_BENCH_BUILT) {
     execFileSync(process.execPath, ['build.mjs', '--no-sea', '--outdir', BUNDLE_DIR], { cwd: REPO, stdio: 'ignore' });
