@@ -81,11 +81,16 @@ export async function jumpRun(levels = [1, 20, 100], agents = 200, realShells?: 
               continue;
             }
             jumpTimes.push(t1 - t0);
-            await firstOutput(app.url, body.session_id, app.token).then(
-              () => outputTimes.push(performance.now() - t0),
-              () => errors++,
+            // Closing the terminal ends the session, as in the console; DELETE only when it failed.
+            const seen = await firstOutput(app.url, body.session_id, app.token).then(
+              () => true,
+              () => false,
             );
-            await app.call('DELETE', `/api/session/v1/${body.session_id}`);
+            if (seen) outputTimes.push(performance.now() - t0);
+            else {
+              errors++;
+              await app.call('DELETE', `/api/session/v1/${body.session_id}`);
+            }
           }
         }),
       );
