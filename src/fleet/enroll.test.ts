@@ -102,6 +102,35 @@ describe('enrolment decisions', () => {
     await registry.write(() => registry.settings.put(settings));
   });
 
+  it('holds the cap when many enrolments share one LMDB batch', async () => {
+    const settings = registry.settings.get();
+    const installed = registry.clients.tally().installed;
+    await registry.write(() => registry.settings.put({ ...settings, max_installed_jump_clients: installed + 3 }));
+    // Started together, these land in the same write transaction; the caps must count each
+    // enrolment before it, committed or not.
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => enroll(registry, request('key-'.padEnd(43, 'k'), `batch-${i}:/opt/x`), ctx)),
+    );
+    const refused = results.filter((r) => r.status === 'rejected');
+    assert.equal(results.length - refused.length, 3);
+    for (const r of refused) assert.equal(((r as PromiseRejectedResult).reason as AppError).code, 'limit_installed');
+    assert.equal(registry.clients.tally().installed, installed + 3);
+    await registry.write(() => registry.settings.put(settings));
+  });
+
+  it('a write that fails leaves no trace in the cap counts, for the writes beside it too', async () => {
+    const before = registry.clients.tally();
+    const row = registry.clients.list()[0] as JumpClient;
+    const failing = registry.write(() => {
+      registry.clients.put({ ...row, id: registry.clients.nextId(), install_fingerprint: sha256Hex('never') });
+      throw new Error('changed my mind');
+    });
+    const seen = registry.write(() => registry.clients.tally());
+    await assert.rejects(failing, /changed my mind/);
+    assert.deepEqual(await seen, before, 'the next write of the batch does not count the failed one');
+    assert.deepEqual(registry.clients.tally(), before);
+  });
+
   it('never reuses a row on an id hint alone', async () => {
     const victim = registry.clients.list()[0] as JumpClient;
     const other = await enroll(registry, request('key-'.padEnd(43, 'k'), 'm2:/opt/x', { previous_client_id: victim.id }), ctx);

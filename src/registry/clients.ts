@@ -237,8 +237,11 @@ export interface JumpClients extends Table<JumpClient> {
 
 export type ClientChange = { kind: 'upsert'; summary: ClientSummary } | { kind: 'remove'; id: number };
 
-/** Applies a change to the in-memory summaries once its transaction has committed. */
-export type AfterCommit = (apply: () => void) => void;
+/**
+ * Applies a change to the in-memory summaries once its transaction has committed; `revert` runs
+ * instead if the write fails.
+ */
+export type AfterCommit = (apply: () => void, revert?: () => void) => void;
 
 /**
  * Removing a row revokes its identity: a tombstone records the secret hash. The summaries are
@@ -255,10 +258,26 @@ export function createJumpClients(db: RootDatabase, afterCommit: AfterCommit): J
   let sorted: ClientSummary[] | undefined;
   const listeners = new Set<(change: ClientChange) => void>();
   const tally = { installed: 0, active: 0 };
-  const count = (summary: ClientSummary, sign: 1 | -1): void => {
+  // What the caps count of changes written and not yet committed: enrolments in one LMDB batch
+  // each see the ones before them, as they see their rows. Each change's part leaves when the
+  // change commits (into `tally`) or fails.
+  const staged = { installed: 0, active: 0 };
+  const count = (summary: ClientSummary, sign: 1 | -1, into = tally): void => {
     if (summary.status === 'uninstalled') return;
-    tally.installed += sign;
-    if (summary.connection_type === 'active') tally.active += sign;
+    into.installed += sign;
+    if (summary.connection_type === 'active') into.active += sign;
+  };
+  /** Stages a change from the committed `before` to `after`; returns its unstaging. */
+  const stage = (before: ClientSummary | undefined, after: ClientSummary | undefined): (() => void) => {
+    if (before) count(before, -1, staged);
+    if (after) count(after, 1, staged);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      if (before) count(before, 1, staged);
+      if (after) count(after, -1, staged);
+    };
   };
   const emit = (change: ClientChange): void => {
     for (const listener of listeners) listener(change);
@@ -294,20 +313,24 @@ export function createJumpClients(db: RootDatabase, afterCommit: AfterCommit): J
     put(row) {
       table.put(row);
       const summary = summarize(row);
+      const unstage = stage(byId.get(row.id), summary);
       afterCommit(() => {
+        unstage();
         index(summary);
         emit({ kind: 'upsert', summary });
-      });
+      }, unstage);
     },
     remove(id) {
       const row = table.get(id);
       if (!row) return false;
       const tombstone: RevokedClient = { id, secret_hash: row.secret_hash, revoked_at: Date.now() };
       db.put(K.revokedClient(id), tombstone);
+      const unstage = stage(byId.get(id), undefined);
       afterCommit(() => {
+        unstage();
         unindex(id);
         emit({ kind: 'remove', id });
-      });
+      }, unstage);
       return table.remove(id);
     },
     count: () => byId.size,
@@ -318,7 +341,7 @@ export function createJumpClients(db: RootDatabase, afterCommit: AfterCommit): J
       return sorted;
     },
     unordered: () => byId.values(),
-    tally: () => ({ ...tally }),
+    tally: () => ({ installed: tally.installed + staged.installed, active: tally.active + staged.active }),
     byFingerprint: (fingerprint) => [...(fingerprints.get(fingerprint) ?? [])],
     onChange(listener) {
       listeners.add(listener);

@@ -11,7 +11,7 @@ import { createUsers, type Users } from './users.ts';
 import { createApiAccounts, type ApiAccounts } from './api-accounts.ts';
 import { BUILTIN_ROLE_ROWS, createRoles, type Roles } from './roles.ts';
 import { createGroups, type Groups } from './groups.ts';
-import { createJumpClients, type JumpClients } from './clients.ts';
+import { createJumpClients, type AfterCommit, type JumpClients } from './clients.ts';
 import { createInstallers, type Installers } from './installers.ts';
 import { createSettings, type SettingsStore } from './settings.ts';
 import { createTokens, type Tokens } from './tokens.ts';
@@ -123,15 +123,20 @@ function slots(size: number): { acquire(): Promise<void> | undefined; release():
 }
 
 function buildRegistry(db: RootDatabase, path: string): Registry {
-  // Changes to in-memory indexes wait here until their transaction has committed.
-  let pending: (() => void)[] | undefined;
+  // Changes to in-memory indexes wait here until their transaction has committed; their undoing
+  // runs instead when the write fails (its child transaction aborted, or the batch did not commit).
+  let pending: { applied: (() => void)[]; reverts: (() => void)[] } | undefined;
   const writers = slots(MAX_WRITES_IN_FLIGHT);
   // Writes asked for and not finished (waiting their turn included): `close` lets them land first.
   let unfinished = 0;
   let drained: (() => void)[] = [];
-  const afterCommit = (apply: () => void): void => {
-    if (pending) pending.push(apply);
-    else apply();
+  const afterCommit: AfterCommit = (apply, revert) => {
+    if (!pending) return apply();
+    pending.applied.push(apply);
+    if (revert) pending.reverts.push(revert);
+  };
+  const undo = (reverts: (() => void)[]): void => {
+    for (const revert of reverts.splice(0)) revert();
   };
   return {
     path,
@@ -152,21 +157,27 @@ function buildRegistry(db: RootDatabase, path: string): Registry {
       try {
         const turn = writers.acquire();
         if (turn) await turn;
-        const applied: (() => void)[] = [];
+        const staged = { applied: [] as (() => void)[], reverts: [] as (() => void)[] };
         let result: T;
         try {
           result = (await db.transaction(() => {
-            pending = applied;
+            pending = staged;
             try {
               return db.childTransaction(fn);
+            } catch (err) {
+              undo(staged.reverts); // at once: the next write of the batch must not see it
+              throw err;
             } finally {
               pending = undefined;
             }
           })) as T;
+        } catch (err) {
+          undo(staged.reverts);
+          throw err;
         } finally {
           writers.release();
         }
-        for (const apply of applied) apply();
+        for (const apply of staged.applied) apply();
         return result;
       } finally {
         if (--unfinished === 0) {
