@@ -91,18 +91,28 @@ describe('agent installed for another account', { skip: !isRoot() && 'needs root
     assert.ok(pid && alive(pid));
     assert.equal(processUser(pid), TEST_USER);
     assert.deepEqual(entries(parent), ['jc']);
+    // What root runs (init-script, uninstall) and the directory holding them are root's; what the
+    // client writes is the account's.
     const st = statSync(dir);
-    assert.equal(st.uid, owner.uid);
-    assert.equal(st.mode & 0o777, 0o700);
+    assert.deepEqual([st.uid, st.gid, st.mode & 0o777], [0, owner.gid, 0o750]);
+    for (const script of ['init-script', 'uninstall']) {
+      const s = statSync(join(dir, script));
+      assert.deepEqual([s.uid, s.mode & 0o777], [0, 0o755], script);
+      const tamper = await run('runuser', ['-u', TEST_USER, '--', 'sh', '-c', `echo id >> ${join(dir, script)} || mv ${join(dir, script)} ${join(dir, 'x')}`]);
+      assert.notEqual(tamper.status, 0, `the account cannot change ${script}`);
+    }
+    const replace = await run('runuser', ['-u', TEST_USER, '--', 'sh', '-c', `printf '#!/bin/sh\\nid\\n' > ${join(dir, 'init-script.new')}`]);
+    assert.notEqual(replace.status, 0, 'the account cannot add files beside them');
+    for (const folder of ['bin', 'cache', 'run', 'log', 'state']) assert.equal(statSync(join(dir, folder)).uid, owner.uid, folder);
     assert.equal(statSync(join(dir, 'agent.json')).mode & 0o777, 0o600);
     assert.equal(statSync(join(dir, 'agent.json')).uid, owner.uid);
     const enrolment = await standIn.waitFor(() => standIn.enrolments[0], 15_000, 'enrolment');
     assert.equal(enrolment.installer_key, config.installer_key);
     assert.deepEqual(enrolment.overrides, { tag: 'servers', comments: 'rack 4' });
     assert.match(enrolment.install_fingerprint, /^[0-9a-f]{64}$/);
-    await standIn.waitFor(() => existsSync(join(dir, 'identity.json')), 5000, 'identity.json');
-    assert.equal(statSync(join(dir, 'identity.json')).mode & 0o777, 0o600);
-    assert.equal(statSync(join(dir, 'identity.json')).uid, owner.uid);
+    await standIn.waitFor(() => existsSync(join(dir, 'state', 'identity.json')), 5000, 'identity.json');
+    assert.equal(statSync(join(dir, 'state', 'identity.json')).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dir, 'state', 'identity.json')).uid, owner.uid);
     const hello = await standIn.waitFor(() => standIn.messages.find((m) => m.message.type === 'hello'), 15_000, 'hello');
     clientId = hello.clientId;
     assert.equal(hello.message.type === 'hello' && hello.message.statistics.install_mode, 'service');
@@ -167,8 +177,18 @@ describe('agent installed for another account', { skip: !isRoot() && 'needs root
     standIn.gone.add(clientId);
     standIn.sockets.get(clientId)?.terminate();
     await standIn.waitFor(() => standIn.upgrades.find((u) => u.clientId === clientId && u.status === 410), 15_000, '410');
-    await standIn.waitFor(() => !existsSync(dir) || undefined, 15_000, 'install dir removed');
+    // The account removes all it owns and empties its configuration; what root owns waits for root.
+    await standIn.waitFor(() => !existsSync(join(dir, 'bin', 'jumpgate-agent')) || undefined, 15_000, 'program removed');
     await standIn.waitFor(() => !alive(pid) || undefined, 10_000, 'agent exit');
+    assert.deepEqual(entries(dir), ['agent.json', 'bin', 'cache', 'init-script', 'log', 'run', 'state', 'uninstall']);
+    for (const folder of ['bin', 'cache', 'log', 'run', 'state']) assert.deepEqual(entries(join(dir, folder)), [], folder);
+    assert.equal(statSync(join(dir, 'agent.json')).size, 0, 'the installer key is not left behind');
+    const start = sh(join(dir, 'init-script'), ['start']);
+    assert.notEqual(start.status, 0);
+    assert.match(start.stderr, /the client program is gone/);
+    const u = await run(join(dir, 'uninstall'), [], { timeoutMs: 60_000 });
+    assert.equal(u.status, 0, u.stdout + u.stderr);
+    assert.equal(existsSync(dir), false, u.stdout + u.stderr);
   });
 });
 
@@ -179,8 +199,8 @@ describe('agent uninstall and refused enrolment', { skip: !isRoot() && 'needs ro
     const r = runInstall(testInstallerConfig(standIn.url), ['--install-dir', dir, '--user', TEST_USER]);
     assert.equal(r.status, 0, r.stderr);
     const pid = janitor.pid(pidOf(dir))!;
-    await standIn.waitFor(() => existsSync(join(dir, 'identity.json')) || undefined, 15_000, 'identity');
-    const id = JSON.parse(readFileSync(join(dir, 'identity.json'), 'utf8')).client_id as number;
+    await standIn.waitFor(() => existsSync(join(dir, 'state', 'identity.json')) || undefined, 15_000, 'identity');
+    const id = JSON.parse(readFileSync(join(dir, 'state', 'identity.json'), 'utf8')).client_id as number;
     const u = await run(join(dir, 'uninstall'), [], { timeoutMs: 60_000 });
     assert.equal(u.status, 0, u.stderr);
     assert.equal(existsSync(dir), false);
@@ -200,7 +220,7 @@ describe('agent uninstall and refused enrolment', { skip: !isRoot() && 'needs ro
       await standIn.waitFor(() => sh(join(dir, 'init-script'), ['status']).status === 3 || undefined, 15_000, 'stopped');
       const log = readFileSync(join(dir, 'log', 'agent.log'), 'utf8');
       assert.match(log, /deployable Jump Clients for this site has been reached/);
-      assert.equal(existsSync(join(dir, 'identity.json')), false);
+      assert.equal(existsSync(join(dir, 'state', 'identity.json')), false);
     } finally {
       standIn.refuseEnrolment = undefined;
     }
@@ -225,7 +245,7 @@ describe('agent installed by an ordinary account', { skip: !isRoot() && 'needs r
     const enrolment = await standIn.waitFor(() => standIn.enrolments.find((e) => e.installer_key === config.installer_key), 15_000, 'enrolment');
     assert.deepEqual(enrolment.overrides, { name: 'home-box' });
     assert.equal(enrolment.statistics.install_mode, 'user');
-    await standIn.waitFor(() => existsSync(join(dir, 'identity.json')) || undefined, 15_000, 'identity');
+    await standIn.waitFor(() => existsSync(join(dir, 'state', 'identity.json')) || undefined, 15_000, 'identity');
     const u = await run('runuser', ['-u', TEST_USER, '--', join(dir, 'uninstall')], { timeoutMs: 60_000 });
     assert.equal(u.status, 0, u.stderr);
     assert.equal(existsSync(dir), false);

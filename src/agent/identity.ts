@@ -1,6 +1,6 @@
 /**
  * The client's own identity (SPEC A1, A1b). On the first start of `run` the installer key is traded
- * for `{client_id, secret}`, kept in `DIR/identity.json` (0600, written atomically). A restart
+ * for `{client_id, secret}`, kept in `DIR/state/identity.json` (0600, written atomically). A restart
  * reuses it and never enrols again. `install_fingerprint` ties the enrolment to this directory on
  * this machine, so a reinstall there is recognised by the appliance.
  */

@@ -133,7 +133,7 @@ export function buildDirectory(plan: InstallPlan, nowMs = Date.now()): void {
   try {
     const t = layoutOf(tmp);
     const final = layoutOf(dir);
-    for (const d of [t.bin, t.runDir, t.logDir]) mkdirSync(d, { mode: 0o700 });
+    for (const d of [t.bin, t.runDir, t.logDir, t.stateDir, t.cacheDir]) mkdirSync(d, { mode: 0o700 });
     writeAgentProgram(t.agent);
     const config: AgentConfig = {
       installer: plan.installer,
@@ -149,8 +149,16 @@ export function buildDirectory(plan: InstallPlan, nowMs = Date.now()): void {
     const params: ScriptParams = { dir: final.dir, runAs: account.name, unit: plan.unit ?? '', id8: id8(plan.installer.installer_id) };
     writeFileSync(t.initScript, initScript(params), { mode: 0o755 });
     writeFileSync(t.uninstall, uninstallScript(params), { mode: 0o755 });
-    chmodSync(tmp, 0o700);
-    if (isRoot()) chownTree(tmp, account);
+    if (isRoot()) {
+      // Root runs init-script and uninstall (at boot without systemd, and to remove the client):
+      // they and the directory holding them stay root's, so the account cannot change what root
+      // runs. The account owns what the client itself writes or reads: its program (updates),
+      // state, pid, log and addon cache folders, its configuration and the pinned certificate.
+      chownSync(tmp, 0, account.gid);
+      chmodSync(tmp, 0o750);
+      for (const d of [t.bin, t.runDir, t.logDir, t.stateDir, t.cacheDir]) chownTree(d, account);
+      for (const f of [t.config, t.certificate]) if (existsSync(f)) chownSync(f, account.uid, account.gid);
+    } else chmodSync(tmp, 0o700);
     renameSync(tmp, dir);
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });

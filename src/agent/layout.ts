@@ -3,8 +3,8 @@
  * installed with, and small file helpers (atomic writes, validated JSON reads). Every other agent
  * module finds its files through `layoutOf(dir)`.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as v from 'valibot';
 import { InstallerConfig } from '../shared/installer-config.ts';
 import { EnrollRequest, InstallModeSchema } from '../shared/protocol.ts';
@@ -16,6 +16,10 @@ export interface Layout {
   agentNew: string;
   config: string;
   certificate: string;
+  /** What the client writes as it runs (identity, state, the disabled mark): the account's own. */
+  stateDir: string;
+  /** Where the executable extracts its terminal addon (src/agent/native.ts). */
+  cacheDir: string;
   identity: string;
   state: string;
   disabled: string;
@@ -35,9 +39,11 @@ export function layoutOf(dir: string): Layout {
     agentNew: join(dir, 'bin', 'jumpgate-agent.new'),
     config: join(dir, 'agent.json'),
     certificate: join(dir, 'appliance-cert.pem'),
-    identity: join(dir, 'identity.json'),
-    state: join(dir, 'state.json'),
-    disabled: join(dir, 'disabled'),
+    stateDir: join(dir, 'state'),
+    cacheDir: join(dir, 'cache'),
+    identity: join(dir, 'state', 'identity.json'),
+    state: join(dir, 'state', 'state.json'),
+    disabled: join(dir, 'state', 'disabled'),
     initScript: join(dir, 'init-script'),
     uninstall: join(dir, 'uninstall'),
     runDir: join(dir, 'run'),
@@ -101,6 +107,7 @@ export function readAgentConfig(dir: string): AgentConfig {
 
 /** Writes a file through a temporary sibling and a rename, so a crash never leaves half a file. */
 export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o600): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 }); // state/ of a directory made by hand
   const tmp = `${file}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w', mode);
   try {

@@ -1,6 +1,6 @@
 /**
  * How long the client may stay away from the appliance (SPEC S5). The time of the last successful
- * contact and the current maximum offline time live in `DIR/state.json`, so a restart, a reboot or
+ * contact and the current maximum offline time live in `DIR/state/state.json`, so a restart, a reboot or
  * days without power do not reset the clock. Past the limit the client uninstalls itself.
  */
 import * as v from 'valibot';

@@ -18,7 +18,7 @@ declare const __JUMPGATE_AGENT_SEA__: { readonly hash: string } | undefined;
 let cacheBase: string | undefined;
 let addons: EmbeddedAddons | undefined;
 
-/** Where embedded addons are extracted: `<install dir>/cache`. */
+/** Where embedded addons are extracted: `<install dir>/cache` (`layoutOf(dir).cacheDir`, made by install). */
 export function useInstallCache(installDir: string): void {
   cacheBase = join(installDir, 'cache');
 }

@@ -48,11 +48,13 @@ pause() { sleep 0.2 2>/dev/null || sleep 1; }
 alive() { [ -d "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
 start() {
   if pid=$(running_pid); then echo "jumpgate-client: already running (pid $pid)"; return 0; fi
+  if [ ! -x "$AGENT" ]; then echo "jumpgate-client: the client program is gone ($AGENT); run $DIR/uninstall as root to finish removing it" >&2; return 1; fi
   if use_systemd; then
     systemctl start "$UNIT" || return 1
   else
-    if [ -f "$LOG" ] && [ "$(wc -c < "$LOG")" -gt 1048576 ]; then mv -f "$LOG" "$LOG.1"; fi
+    # Everything under log/ is the account's: it is rotated by the account, never by root.
     child=$(as_user sh -c 'cd "$1" || exit 1
+      if [ -f "$3" ] && [ "$(wc -c < "$3")" -gt 1048576 ]; then mv -f "$3" "$3.1"; fi
       if command -v setsid >/dev/null 2>&1; then setsid "$2" run --dir "$1" </dev/null >>"$3" 2>&1 &
       else nohup "$2" run --dir "$1" </dev/null >>"$3" 2>&1 & fi
       echo "$!"' sh "$DIR" "$AGENT" "$LOG") || return 1
@@ -60,7 +62,7 @@ start() {
   # Started means enrolled: a first start refused by the appliance is reported here, not later.
   i=0
   while [ "$i" -lt 100 ]; do
-    if pid=$(running_pid) && [ -f "$DIR/identity.json" ]; then echo "jumpgate-client: started (pid $pid)"; return 0; fi
+    if pid=$(running_pid) && [ -f "$DIR/state/identity.json" ]; then echo "jumpgate-client: started (pid $pid)"; return 0; fi
     # The client stopped at once (e.g. its enrolment was refused): say why instead of waiting.
     if [ -n "\${child:-}" ] && ! alive "$child" && ! pid=$(running_pid); then
       tail -n 20 "$LOG" | grep '^jumpgate-client:' | tail -n 1 >&2
@@ -106,8 +108,9 @@ UNIT=${shQuote(p.unit)}
 ${AS_USER}
 [ -d "$DIR" ] || { echo "jumpgate-client: $DIR is not installed" >&2; exit 1; }
 "$DIR/init-script" stop >/dev/null 2>&1
-as_user "$DIR/bin/jumpgate-agent" uninstall --dir "$DIR"
-status=$?
+status=0
+# The program is gone when the client already removed itself (revoked); root's part is left.
+if [ -x "$DIR/bin/jumpgate-agent" ]; then as_user "$DIR/bin/jumpgate-agent" uninstall --dir "$DIR"; status=$?; fi
 if [ -n "$UNIT" ] && [ "$(id -u)" = 0 ] && [ -f "/etc/systemd/system/$UNIT" ]; then
   if [ -d /run/systemd/system ]; then systemctl disable --now "$UNIT" >/dev/null 2>&1; fi
   rm -f "/etc/systemd/system/$UNIT"
@@ -125,7 +128,7 @@ export function systemdUnit(p: ScriptParams): string {
 Description=jumpgate Jump Client ${p.id8} (${p.dir})
 Wants=network-online.target
 After=network-online.target
-ConditionPathExists=${p.dir}/agent.json
+ConditionPathExists=${p.dir}/bin/jumpgate-agent
 
 [Service]
 Type=simple

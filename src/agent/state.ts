@@ -1,9 +1,9 @@
 /**
- * Local control by the person at the machine (SPEC A4): `disable` writes `DIR/disabled`, `enable`
+ * Local control by the person at the machine (SPEC A4): `disable` writes `DIR/state/disabled`, `enable`
  * removes it, and the running agent notices within about a second. Also the pid file of the running
  * agent and the `status` report.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { layoutOf, readAgentConfig, writeFileAtomic } from './layout.ts';
 import { readIdentity } from './identity.ts';
 
@@ -13,7 +13,7 @@ export function isDisabled(dir: string): boolean {
 
 export function setDisabled(dir: string, disabled: boolean): void {
   const file = layoutOf(dir).disabled;
-  if (disabled) writeFileSync(file, `disabled at ${new Date().toISOString()}\n`, { mode: 0o600 });
+  if (disabled) writeFileAtomic(file, `disabled at ${new Date().toISOString()}\n`, 0o600);
   else rmSync(file, { force: true });
 }
 

@@ -5,7 +5,7 @@
  * itself when the appliance removed it or could not be reached for too long.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { lstatSync, readdirSync, rmSync, rmdirSync, truncateSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { PROTOCOL_VERSION } from '../shared/protocol.ts';
@@ -59,18 +59,44 @@ export async function stopAgent(dir: string, waitMs = 10_000): Promise<void> {
   if (!processGone(pid)) process.kill(pid, 'SIGKILL');
 }
 
-/** Removes the systemd unit (root only) and everything in the install directory. */
+const denied = (err: unknown): boolean => ['EACCES', 'EPERM'].includes((err as NodeJS.ErrnoException).code ?? '');
+
+/**
+ * Removes one entry of the install directory; false when it has to stay. Installed by root, the
+ * directory, init-script and uninstall are root's and stay for root's uninstall: of what the
+ * account cannot unlink there, it empties its own folders and its own files (agent.json holds the
+ * installer key).
+ */
+function removeEntry(path: string): boolean {
+  try {
+    rmSync(path, { recursive: true, force: true });
+    return true;
+  } catch (err) {
+    if (!denied(err)) throw err;
+  }
+  try {
+    const st = lstatSync(path);
+    if (st.isDirectory()) for (const child of readdirSync(path)) rmSync(join(path, child), { recursive: true, force: true });
+    else if (st.isFile() && st.uid === process.getuid?.()) truncateSync(path, 0);
+  } catch (err) {
+    if (!denied(err)) throw err;
+  }
+  return false;
+}
+
+/** Removes the systemd unit (root only) and everything in the install directory the caller may. */
 export function removeInstallation(dir: string, config: AgentConfig, log: Logger): void {
   if (config.unit && process.getuid?.() === 0) {
     spawnSync('systemctl', ['disable', config.unit], { stdio: 'ignore', timeout: 15_000 });
     rmSync(join('/etc/systemd/system', config.unit), { force: true });
     spawnSync('systemctl', ['daemon-reload'], { stdio: 'ignore', timeout: 15_000 });
   }
-  for (const entry of readdirSync(dir)) rmSync(join(dir, entry), { recursive: true, force: true });
+  const left: string[] = [];
+  for (const entry of readdirSync(dir)) if (!removeEntry(join(dir, entry))) left.push(entry);
   try {
     rmdirSync(dir);
   } catch (err) {
-    // In service mode the parent (e.g. /opt) belongs to root: the empty directory stays for root's uninstall.
-    log.warn('the empty install directory could not be removed', { dir, error: (err as Error).message });
+    // A root-owned directory, or a parent (e.g. /opt) that belongs to root: root's uninstall finishes.
+    log.warn('the install directory could not be removed completely; run its uninstall as root', { dir, left, error: (err as Error).message });
   }
 }

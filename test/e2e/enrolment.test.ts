@@ -42,7 +42,7 @@ async function refusedInstall(bin: string, name: string): Promise<string> {
   assert.match(r.stderr, /jumpgate-client: enrolment refused: /, 'the person installing is told why');
   assert.match(r.stderr, /the client did not start; see/);
   assert.ok(existsSync(join(dir, 'log', 'agent.log')));
-  assert.equal(existsSync(join(dir, 'identity.json')), false, 'no identity');
+  assert.equal(existsSync(join(dir, 'state', 'identity.json')), false, 'no identity');
   return readFileSync(join(dir, 'log', 'agent.log'), 'utf8');
 }
 

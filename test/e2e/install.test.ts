@@ -157,9 +157,12 @@ describe('an installed Jump Client', () => {
 
     const pid = installs.pid(pidOf(dir))!;
     assert.equal(spawnSync('ps', ['-o', 'user=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim(), TEST_USER);
-    const identity = statSync(join(dir, 'identity.json'));
+    const identity = statSync(join(dir, 'state', 'identity.json'));
     assert.equal(identity.mode & 0o777, 0o600);
-    assert.equal(statSync(dir).mode & 0o077, 0, 'the install directory is closed to others');
+    // root's, open to the account's group only (init-script and uninstall are run by root).
+    const st = statSync(dir);
+    assert.deepEqual([st.uid, st.mode & 0o777], [0, 0o750]);
+    assert.equal(st.gid, ensureTestUser().gid, 'the install directory is closed to others');
     assert.equal(spawnSync('id', ['-u', TEST_USER], { encoding: 'utf8' }).stdout.trim(), String(identity.uid));
   });
 
@@ -226,10 +229,11 @@ describe('an installed Jump Client', () => {
     const twin = join(parent, 'jc-twins');
     const twinRow = await waitForClient(a, (c) => c.name === 'e2e-twin');
     const pid = pidOf(twin)!;
-    const identity = JSON.parse(readFileSync(join(twin, 'identity.json'), 'utf8'));
+    const identity = JSON.parse(readFileSync(join(twin, 'state', 'identity.json'), 'utf8'));
     assert.equal((await a.admin.del(`${CLIENTS}/${twinRow.id}`)).status, 204);
-    // In service mode the parent belongs to root: the agent empties its directory, root's uninstall removes it.
-    await eventually(() => !alive(pid) && (!existsSync(twin) || readdirSync(twin).length === 0), 15_000, 'the agent to remove itself');
+    // Installed by root: the agent removes what is its own; root's uninstall removes the rest.
+    await eventually(() => !alive(pid) && !existsSync(join(twin, 'bin', 'jumpgate-agent')), 15_000, 'the agent to remove itself');
+    assert.equal(statSync(join(twin, 'agent.json')).size, 0, 'the installer key is not left behind');
     assert.equal((await a.admin.get(`${CLIENTS}/${twinRow.id}`)).status, 404);
     // Its identity is refused from then on, and told to uninstall (410).
     const status = await new Promise<number>((resolve, reject) => {

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO } from '../helpers/cli.ts';
@@ -92,7 +93,11 @@ describe('the pinned link and self-update of an installed Jump Client', () => {
     assert.equal(jump.status, 201, JSON.stringify(jump.body));
     const data = randomBytes(50 * 1024 * 1024);
     try {
-      const target = join(dir, 'upload.bin');
+      // Into a folder of the account: the install directory itself is root's.
+      const folder = installs.track(mkdtempSync(join(tmpdir(), 'jumpgate-e2e-upload-')));
+      const account = ensureTestUser();
+      chownSync(folder, account.uid, account.gid);
+      const target = join(folder, 'upload.bin');
       const put = await a.admin.raw('PUT', `/api/session/v1/${jump.body.session_id}/files?path=${encodeURIComponent(target)}`, data);
       assert.equal(put.status, 201);
       assert.equal(sha256(readFileSync(target)), sha256(data), 'byte-identical on the machine');
