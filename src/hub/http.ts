@@ -137,7 +137,12 @@ function gatherBody(res: HttpResponse, state: ResponseState, length: number, han
     const bytes = new Uint8Array(chunk);
     body.set(bytes.subarray(0, Math.max(0, Math.min(bytes.byteLength, length - received))), received);
     received += bytes.byteLength;
-    if (isLast) setImmediate(() => !state.aborted && handle(received === length ? body : body.subarray(0, Math.min(received, length))));
+    if (!isLast) return;
+    setImmediate(() => {
+      if (state.aborted) return; // `abortBody` ended the request's tracking
+      state.abortBody = undefined; // from here the handler's end does
+      handle(received === length ? body : body.subarray(0, Math.min(received, length)));
+    });
   });
 }
 
