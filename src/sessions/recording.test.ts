@@ -51,6 +51,16 @@ describe('terminal recording (asciicast v2)', () => {
     assert.deepEqual(lines(file).slice(1).map((e) => e[2]), ['$ ', 'ls\r\n']);
   });
 
+  it('makes its folder again when it was removed while the appliance ran', async () => {
+    const folder = join(dir, 'gone');
+    const file = join(folder, 'd.cast');
+    const rec = startRecording({ file, cols: 80, rows: 24, title: 't' });
+    rmSync(folder, { recursive: true, force: true });
+    rec.output(Buffer.from('still recorded'));
+    await rec.close();
+    assert.equal(lines(file)[1][2], 'still recorded');
+  });
+
   it('a recording that cannot be written ends quietly: no throw, close resolves', async () => {
     const file = join(dir, 'taken');
     mkdirSync(file); // a directory where the file should go: open fails

@@ -40,6 +40,18 @@ function ensureDirectory(dir: string): void {
   directories.add(dir);
 }
 
+/** Opens a recording's file; a recordings folder removed meanwhile is made again. */
+async function openFile(file: string): Promise<FileHandle> {
+  try {
+    return await open(file, 'w', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    directories.delete(dirname(file));
+    ensureDirectory(dirname(file));
+    return open(file, 'w', 0o600);
+  }
+}
+
 export function startRecording(options: RecordingOptions): Recording {
   const now = options.now ?? Date.now;
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
@@ -61,7 +73,7 @@ export function startRecording(options: RecordingOptions): Recording {
     const data = Buffer.from(queue.join(''));
     queue = [];
     queuedChars = 0;
-    file ??= open(options.file, 'w', 0o600).catch(() => {
+    file ??= openFile(options.file).catch(() => {
       failed = true;
       return undefined;
     });
