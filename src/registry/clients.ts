@@ -243,6 +243,14 @@ export type ClientChange = { kind: 'upsert'; summary: ClientSummary } | { kind: 
  */
 export type AfterCommit = (apply: () => void, revert?: () => void) => void;
 
+/** What one client counts against the site caps. */
+interface Weight {
+  installed: number;
+  active: number;
+}
+const weigh = (s: ClientSummary | undefined): Weight =>
+  !s || s.status === 'uninstalled' ? { installed: 0, active: 0 } : { installed: 1, active: s.connection_type === 'active' ? 1 : 0 };
+
 /**
  * Removing a row revokes its identity: a tombstone records the secret hash. The summaries are
  * loaded once at open and kept in step after each commit (never before: an aborted write must
@@ -260,23 +268,43 @@ export function createJumpClients(db: RootDatabase, afterCommit: AfterCommit): J
   const tally = { installed: 0, active: 0 };
   // What the caps count of changes written and not yet committed: enrolments in one LMDB batch
   // each see the ones before them, as they see their rows. Each change's part leaves when the
-  // change commits (into `tally`) or fails.
+  // change commits (into `tally`) or fails. `latest` is the newest staged weight of a client
+  // changed more than once before its changes commit: the next change counts from it, as the
+  // transaction reads that row, not from the committed summary.
   const staged = { installed: 0, active: 0 };
-  const count = (summary: ClientSummary, sign: 1 | -1, into = tally): void => {
-    if (summary.status === 'uninstalled') return;
-    into.installed += sign;
-    if (summary.connection_type === 'active') into.active += sign;
+  const latest = new Map<number, { weight: Weight; pending: number }>();
+  const count = (summary: ClientSummary, sign: 1 | -1): void => {
+    const w = weigh(summary);
+    tally.installed += sign * w.installed;
+    tally.active += sign * w.active;
   };
-  /** Stages a change from the committed `before` to `after`; returns its unstaging. */
-  const stage = (before: ClientSummary | undefined, after: ClientSummary | undefined): (() => void) => {
-    if (before) count(before, -1, staged);
-    if (after) count(after, 1, staged);
+  /** Stages a client's change to `after` (undefined: removed); returns its unstaging. */
+  const stage = (id: number, after: ClientSummary | undefined): { commit(): void; revert(): void } => {
+    const entry = latest.get(id) ?? { weight: weigh(byId.get(id)), pending: 0 };
+    const before = entry.weight;
+    const next = weigh(after);
+    const delta = { installed: next.installed - before.installed, active: next.active - before.active };
+    staged.installed += delta.installed;
+    staged.active += delta.active;
+    entry.weight = next;
+    entry.pending++;
+    latest.set(id, entry);
     let done = false;
-    return () => {
-      if (done) return;
+    const unstage = (): void => {
       done = true;
-      if (before) count(before, 1, staged);
-      if (after) count(after, -1, staged);
+      staged.installed -= delta.installed;
+      staged.active -= delta.active;
+      if (--entry.pending === 0 && latest.get(id) === entry) latest.delete(id);
+    };
+    return {
+      commit: () => !done && unstage(),
+      // A failed change goes at once (the batch's later writes must not count it): the weight
+      // before it is the newest again.
+      revert() {
+        if (done) return;
+        entry.weight = before;
+        unstage();
+      },
     };
   };
   const emit = (change: ClientChange): void => {
@@ -313,24 +341,24 @@ export function createJumpClients(db: RootDatabase, afterCommit: AfterCommit): J
     put(row) {
       table.put(row);
       const summary = summarize(row);
-      const unstage = stage(byId.get(row.id), summary);
+      const change = stage(row.id, summary);
       afterCommit(() => {
-        unstage();
+        change.commit();
         index(summary);
         emit({ kind: 'upsert', summary });
-      }, unstage);
+      }, change.revert);
     },
     remove(id) {
       const row = table.get(id);
       if (!row) return false;
       const tombstone: RevokedClient = { id, secret_hash: row.secret_hash, revoked_at: Date.now() };
       db.put(K.revokedClient(id), tombstone);
-      const unstage = stage(byId.get(id), undefined);
+      const change = stage(id, undefined);
       afterCommit(() => {
-        unstage();
+        change.commit();
         unindex(id);
         emit({ kind: 'remove', id });
-      }, unstage);
+      }, change.revert);
       return table.remove(id);
     },
     count: () => byId.size,

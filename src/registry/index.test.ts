@@ -68,6 +68,36 @@ describe('client summaries', () => {
       install_fingerprint: fingerprint, created_at: 0, updated_at: 0,
     }) as const;
 
+  it('counts a client changed twice in one batch once against the caps, and a failed change not at all', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'jumpgate-registry-tally-'));
+    const registry = await openRegistry(d);
+    try {
+      await registry.write(() => registry.clients.put({ ...row(1, 'one'), connection_type: 'passive' }));
+      const base = registry.clients.tally();
+      // Started together: one LMDB batch. The switch to active and a later put of the same client
+      // are one more active client, not two; a write that fails in between counts for nothing.
+      const writes = [
+        registry.write(() => registry.clients.put({ ...row(1, 'one'), connection_type: 'active' })),
+        registry.write(() => registry.clients.tally()),
+        registry.write(() => {
+          registry.clients.put({ ...row(1, 'one'), status: 'uninstalled' });
+          throw new Error('no');
+        }),
+        registry.write(() => registry.clients.put({ ...row(1, 'one'), connection_type: 'active', tag: 'statistics' })),
+        registry.write(() => registry.clients.tally()),
+      ];
+      const settled = await Promise.allSettled(writes);
+      const expected = { installed: base.installed, active: base.active + 1 };
+      assert.deepEqual((settled[1] as PromiseFulfilledResult<unknown>).value, expected);
+      assert.equal(settled[2].status, 'rejected');
+      assert.deepEqual((settled[4] as PromiseFulfilledResult<unknown>).value, expected);
+      assert.deepEqual(registry.clients.tally(), expected);
+    } finally {
+      await registry.close();
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
   it('keeps name order and follows committed writes only', async () => {
     const registry = await openRegistry(dir);
     await registry.write(() => {
