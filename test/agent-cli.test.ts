@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startStandIn, testInstallerConfig, sha256, type StandIn } from './helpers/agent-appliance.ts';
-import { agentCli, alive, createJanitor, ensureTestUser, entries, isRoot, pidOf, processUser, run, runInstall, runInstallAs, sh, tempParent, TEST_USER } from './helpers/agent-cli.ts';
+import { agentCli, alive, createJanitor, ensureTestUser, entries, isRoot, pidOf, processUser, rootParent, run, runInstall, runInstallAs, sh, tempParent, TEST_USER } from './helpers/agent-cli.ts';
 
 const janitor = createJanitor();
 let standIn: StandIn;
@@ -80,7 +80,7 @@ describe('agent installed for another account', { skip: !isRoot() && 'needs root
   let clientId: number;
 
   it('installs, starts as that account, with private files', async () => {
-    const parent = janitor.dir(tempParent(owner));
+    const parent = janitor.dir(rootParent());
     dir = join(parent, 'jc');
     const config = testInstallerConfig(standIn.url);
     const r = runInstall(config, ['--install-dir', dir, '--user', TEST_USER, '--jc-tag', 'servers', 'jc_comments=rack 4']);
@@ -194,7 +194,7 @@ describe('agent installed for another account', { skip: !isRoot() && 'needs root
 
 describe('agent uninstall and refused enrolment', { skip: !isRoot() && 'needs root to create and switch accounts' }, () => {
   it('DIR/uninstall stops the agent, tells the appliance and removes everything', async () => {
-    const parent = janitor.dir(tempParent(owner));
+    const parent = janitor.dir(rootParent());
     const dir = join(parent, 'jc');
     const r = runInstall(testInstallerConfig(standIn.url), ['--install-dir', dir, '--user', TEST_USER]);
     assert.equal(r.status, 0, r.stderr);
@@ -210,7 +210,7 @@ describe('agent uninstall and refused enrolment', { skip: !isRoot() && 'needs ro
   });
 
   it('an enrolment refused by the appliance stops the agent with the catalog message', async () => {
-    const parent = janitor.dir(tempParent(owner));
+    const parent = janitor.dir(rootParent());
     const dir = join(parent, 'jc');
     standIn.refuseEnrolment = { status: 409, code: 'limit_installed', message: 'The total number of deployable Jump Clients for this site has been reached.' };
     try {
@@ -224,6 +224,36 @@ describe('agent uninstall and refused enrolment', { skip: !isRoot() && 'needs ro
     } finally {
       standIn.refuseEnrolment = undefined;
     }
+  });
+});
+
+describe('what root runs stays root\'s', { skip: !isRoot() && 'needs root to create and switch accounts' }, () => {
+  it('refuses a service-mode directory in a place another account can change', () => {
+    const parent = janitor.dir(tempParent(owner));
+    const r = runInstall(testInstallerConfig(standIn.url), ['--install-dir', join(parent, 'jc'), '--user', TEST_USER]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, new RegExp(`${parent} can be changed by accounts other than root`));
+    assert.deepEqual(entries(parent), []);
+  });
+
+  it('a user-mode client installed by root is its account\'s, and its scripts refuse root', async () => {
+    const parent = janitor.dir(tempParent(owner));
+    const dir = join(parent, 'jc');
+    const r = runInstall(testInstallerConfig(standIn.url, { install_mode: 'user' }), ['--install-dir', dir, '--user', TEST_USER]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`crontab -u ${TEST_USER}`));
+    const pid = janitor.pid(pidOf(dir))!;
+    assert.equal(processUser(pid), TEST_USER, 'started as the account');
+    assert.equal(statSync(dir).uid, owner.uid);
+    for (const script of ['init-script', 'uninstall']) {
+      const asRoot = sh(join(dir, script), script === 'uninstall' ? [] : ['status']);
+      assert.equal(asRoot.status, 4, script);
+      assert.match(asRoot.stderr, new RegExp(`belongs to ${TEST_USER}`));
+    }
+    assert.equal(existsSync(dir), true, "root's uninstall did nothing");
+    const u = await run('runuser', ['-u', TEST_USER, '--', join(dir, 'uninstall')], { timeoutMs: 60_000 });
+    assert.equal(u.status, 0, u.stderr);
+    assert.equal(existsSync(dir), false);
   });
 });
 

@@ -32,17 +32,22 @@ export async function installCommand(argv: readonly string[]): Promise<number> {
   // The client must not inherit the installer's settings (its key) in its environment.
   const env = { ...process.env };
   delete env[INSTALLER_CONFIG_ENV];
-  const start = spawnSync(layout.initScript, ['start'], { encoding: 'utf8', timeout: 60_000, env });
+  // A user-mode client installed by root is its account's, scripts included: root never runs them.
+  const forAccount = plan.mode === 'user' && isRoot();
+  const [command, args] = forAccount ? ['runuser', ['-u', plan.account.name, '--', layout.initScript, 'start']] : [layout.initScript, ['start']];
+  const start = spawnSync(command, args, { encoding: 'utf8', timeout: 60_000, env });
   process.stdout.write(start.stdout ?? '');
   if (start.status !== 0) {
     process.stderr.write(start.stderr ?? '');
     process.stderr.write(`jumpgate-client: installed in ${plan.dir}, but the client did not start; see ${layout.logFile}\n`);
     return 1;
   }
+  const account = plan.account.name;
   if (plan.unit) say(`starts at boot through the systemd unit ${plan.unit}`);
-  else if (isRoot()) say(`to start it at boot, have this line run at start-up (e.g. in /etc/rc.local): ${layout.initScript} start`);
+  else if (plan.mode === 'service') say(`to start it at boot, have this line run at start-up (e.g. in /etc/rc.local): ${layout.initScript} start`);
+  else if (forAccount) say(`to start it at boot, add this line to the crontab of ${account} (crontab -u ${account} -e): @reboot ${layout.initScript} start`);
   else say(`to start it at boot, add this line to your crontab (crontab -e): @reboot ${layout.initScript} start`);
-  say(`manage it with ${layout.initScript} start|stop|restart|status; remove it with ${layout.uninstall}`);
+  say(`manage it with ${layout.initScript} start|stop|restart|status; remove it with ${layout.uninstall}${forAccount ? ` (both as ${account}: runuser -u ${account} -- …)` : ''}`);
   return 0;
 }
 

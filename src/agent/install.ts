@@ -6,7 +6,7 @@
  * runs), the first start, and where it all went.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, chmodSync, chownSync, constants, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, chownSync, constants, copyFileSync, existsSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { decodeInstallerConfig, INSTALLER_CONFIG_ENV, type InstallerConfig } from '../shared/installer-config.ts';
 import { accountCan, currentAccount, isRoot, lookupAccount, type Account } from './accounts.ts';
@@ -69,8 +69,28 @@ function checkDirectory(dir: string, account: Account, mode: InstallerConfig['in
   }
   // A service's directory may sit in root's /opt; a user-mode client must own its surroundings.
   const need = mode === 'service' ? 'x' : 'w';
+  if (mode === 'service') {
+    const open = changeableByOthers(parent);
+    if (open) {
+      throw new InstallRefusal(`${spelled}: ${open} can be changed by accounts other than root; a service-mode client goes where only root can change it (for example /opt)`);
+    }
+  }
   if (!accountCan(account, parent, need)) {
     throw new InstallRefusal(`${spelled}: the account ${account.name} cannot ${need === 'w' ? 'write to' : 'reach'} ${parent}`);
+  }
+}
+
+/**
+ * The first directory from `dir` up to `/` that someone other than root could rename or replace
+ * entries in (owned by another account, or writable by group or others without the sticky bit),
+ * or undefined. Root runs a service's scripts, so no one else may swap the directory holding them.
+ */
+function changeableByOthers(dir: string): string | undefined {
+  for (let d = realpathSync(dir); ; d = dirname(d)) {
+    const st = statSync(d);
+    const sticky = (st.mode & 0o1000) !== 0;
+    if (st.uid !== 0 || ((st.mode & 0o022) !== 0 && !sticky)) return d;
+    if (d === '/') return undefined;
   }
 }
 
@@ -120,9 +140,10 @@ function writeAgentProgram(file: string): void {
   writeFileSync(file, sourceLauncher(parts.node, parts.loaderUrl, parts.main), { mode: 0o755 });
 }
 
+/** Gives a tree to the account; never follows a symlink (lchown, lstat). */
 function chownTree(path: string, account: Account): void {
-  chownSync(path, account.uid, account.gid);
-  if (!statSync(path).isDirectory()) return;
+  lchownSync(path, account.uid, account.gid);
+  if (!lstatSync(path).isDirectory()) return;
   for (const entry of readdirSync(path)) chownTree(join(path, entry), account);
 }
 
@@ -146,19 +167,24 @@ export function buildDirectory(plan: InstallPlan, nowMs = Date.now()): void {
     };
     writeFileSync(t.config, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
     if (plan.installer.certificate_pem) writeFileSync(t.certificate, plan.installer.certificate_pem, { mode: 0o600 });
-    const params: ScriptParams = { dir: final.dir, runAs: account.name, unit: plan.unit ?? '', id8: id8(plan.installer.installer_id) };
+    const params: ScriptParams = { dir: final.dir, runAs: account.name, unit: plan.unit ?? '', id8: id8(plan.installer.installer_id), mode: plan.mode };
     writeFileSync(t.initScript, initScript(params), { mode: 0o755 });
     writeFileSync(t.uninstall, uninstallScript(params), { mode: 0o755 });
-    if (isRoot()) {
-      // Root runs init-script and uninstall (at boot without systemd, and to remove the client):
-      // they and the directory holding them stay root's, so the account cannot change what root
-      // runs. The account owns what the client itself writes or reads: its program (updates),
-      // state, pid, log and addon cache folders, its configuration and the pinned certificate.
+    if (plan.mode === 'service') {
+      // Root runs a service's init-script and uninstall (at boot without systemd, and to remove
+      // the client): they and the directory holding them stay root's, in a place only root can
+      // change (checkDirectory), so the account cannot change what root runs. The account owns
+      // what the client itself writes or reads: its program (updates), state, pid, log and addon
+      // cache folders, its configuration and the pinned certificate.
       chownSync(tmp, 0, account.gid);
       chmodSync(tmp, 0o750);
       for (const d of [t.bin, t.runDir, t.logDir, t.stateDir, t.cacheDir]) chownTree(d, account);
-      for (const f of [t.config, t.certificate]) if (existsSync(f)) chownSync(f, account.uid, account.gid);
-    } else chmodSync(tmp, 0o700);
+      for (const f of [t.config, t.certificate]) if (existsSync(f)) lchownSync(f, account.uid, account.gid);
+    } else {
+      // A user-mode client is its account's, scripts included (they refuse root).
+      chmodSync(tmp, 0o700);
+      if (isRoot()) chownTree(tmp, account);
+    }
     renameSync(tmp, dir);
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
@@ -170,7 +196,7 @@ export function buildDirectory(plan: InstallPlan, nowMs = Date.now()): void {
 export function installUnit(plan: InstallPlan): void {
   if (!plan.unit) return;
   const file = join(SYSTEMD_DIR, plan.unit);
-  const params: ScriptParams = { dir: plan.dir, runAs: plan.account.name, unit: plan.unit, id8: id8(plan.installer.installer_id) };
+  const params: ScriptParams = { dir: plan.dir, runAs: plan.account.name, unit: plan.unit, id8: id8(plan.installer.installer_id), mode: plan.mode };
   writeFileSync(file, systemdUnit(params), { mode: 0o644 });
   const reload = spawnSync('systemctl', ['daemon-reload'], { stdio: 'ignore', timeout: 30_000 });
   const enable = spawnSync('systemctl', ['enable', plan.unit], { stdio: 'ignore', timeout: 30_000 });

@@ -13,7 +13,17 @@ export interface ScriptParams {
   /** systemd unit name, or '' when none. */
   unit: string;
   id8: string;
+  /**
+   * A service-mode client's scripts are root's and run by root; a user-mode client is its
+   * account's entirely, so its scripts refuse root (they are the account's to change).
+   */
+  mode: 'service' | 'user';
 }
+
+const ACCOUNT_ONLY = `if [ "$(id -u)" = 0 ]; then
+  echo "jumpgate-client: this client belongs to $RUN_AS and so do its scripts; run: runuser -u $RUN_AS -- $0 $*" >&2
+  exit 4
+fi`;
 
 const AS_USER = `as_user() {
   if [ "$(id -u)" = 0 ] && [ "$RUN_AS" != root ]; then
@@ -36,9 +46,10 @@ UNIT=${shQuote(p.unit)}
 AGENT="$DIR/bin/jumpgate-agent"
 PIDFILE="$DIR/run/agent.pid"
 LOG="$DIR/log/agent.log"
-${AS_USER}
+${p.mode === 'user' ? `${ACCOUNT_ONLY}\n` : ''}${AS_USER}
 running_pid() {
-  pid=$(cat "$PIDFILE" 2>/dev/null) || return 1
+  # Read as the account: run/ is its folder (a FIFO there must not hang root at boot).
+  pid=$(as_user head -c 32 "$PIDFILE" 2>/dev/null) || return 1
   case "$pid" in ''|*[!0-9]*) return 1 ;; esac
   [ -r "/proc/$pid/cmdline" ] || return 1
   tr '\\000' ' ' < "/proc/$pid/cmdline" | grep -qF -- "run --dir $DIR " || return 1
@@ -65,7 +76,7 @@ start() {
     if pid=$(running_pid) && [ -f "$DIR/state/identity.json" ]; then echo "jumpgate-client: started (pid $pid)"; return 0; fi
     # The client stopped at once (e.g. its enrolment was refused): say why instead of waiting.
     if [ -n "\${child:-}" ] && ! alive "$child" && ! pid=$(running_pid); then
-      tail -n 20 "$LOG" | grep '^jumpgate-client:' | tail -n 1 >&2
+      as_user tail -n 20 "$LOG" | grep '^jumpgate-client:' | tail -n 1 >&2
       echo "jumpgate-client: the client stopped at start; see $LOG" >&2
       return 1
     fi
@@ -105,7 +116,7 @@ export function uninstallScript(p: ScriptParams): string {
 DIR=${shQuote(p.dir)}
 RUN_AS=${shQuote(p.runAs)}
 UNIT=${shQuote(p.unit)}
-${AS_USER}
+${p.mode === 'user' ? `${ACCOUNT_ONLY}\n` : ''}${AS_USER}
 [ -d "$DIR" ] || { echo "jumpgate-client: $DIR is not installed" >&2; exit 1; }
 "$DIR/init-script" stop >/dev/null 2>&1
 status=0
@@ -134,9 +145,9 @@ ConditionPathExists=${p.dir}/bin/jumpgate-agent
 Type=simple
 User=${p.runAs}
 WorkingDirectory=${p.dir}
-ExecStart=${p.dir}/bin/jumpgate-agent run --dir ${p.dir} --supervised
-StandardOutput=append:${p.dir}/log/agent.log
-StandardError=append:${p.dir}/log/agent.log
+# The log is opened by the account's shell, not by systemd: systemd opens an append: file as
+# root, following a symlink the account could have put in its log folder.
+ExecStart=/bin/sh -c 'exec "$$0" run --dir "$$1" --supervised >>"$$2" 2>&1' ${p.dir}/bin/jumpgate-agent ${p.dir} ${p.dir}/log/agent.log
 Restart=always
 RestartSec=5
 RestartPreventExitStatus=78

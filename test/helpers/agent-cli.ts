@@ -4,7 +4,7 @@
  * directory a test made, by pid.
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { InstallerConfig } from '../../src/shared/installer-config.ts';
@@ -78,6 +78,13 @@ export function run(command: string, args: string[] = [], options: { cwd?: strin
 export function tempParent(owner?: { uid: number; gid: number }): string {
   const dir = mkdtempSync(join(tmpdir(), 'jg-agent-test-'));
   if (owner) chownSync(dir, owner.uid, owner.gid);
+  return dir;
+}
+
+/** A parent only root can change, as a service-mode install needs (the temporary folder is sticky). */
+export function rootParent(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'jg-agent-test-'));
+  chmodSync(dir, 0o755);
   return dir;
 }
 
