@@ -3,8 +3,8 @@
  * installed with, and small file helpers (atomic writes, validated JSON reads). Every other agent
  * module finds its files through `layoutOf(dir)`.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import * as v from 'valibot';
 import { InstallerConfig } from '../shared/installer-config.ts';
 import { EnrollRequest, InstallModeSchema } from '../shared/protocol.ts';
@@ -103,6 +103,24 @@ export function readAgentConfig(dir: string): AgentConfig {
   const config = readJsonFile(file, AgentConfig);
   if (!config) throw new AgentFileError(`${dir} is not a Jump Client install directory (no agent.json)`);
   return config;
+}
+
+/**
+ * Moves what an older client kept at the top of its directory (`identity.json`, `state.json`,
+ * `disabled`) into `state/`, where this version looks: after a self-update the client keeps its
+ * identity, its offline clock and a disable by the person at the machine. Returns what it moved.
+ */
+export function migrateLayout(dir: string): string[] {
+  const layout = layoutOf(dir);
+  const moved: string[] = [];
+  for (const file of [layout.identity, layout.state, layout.disabled]) {
+    const legacy = join(dir, basename(file));
+    if (!existsSync(legacy) || existsSync(file)) continue;
+    mkdirSync(layout.stateDir, { recursive: true, mode: 0o700 });
+    renameSync(legacy, file);
+    moved.push(basename(file));
+  }
+  return moved;
 }
 
 /** Writes a file through a temporary sibling and a rename, so a crash never leaves half a file. */

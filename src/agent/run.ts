@@ -9,7 +9,7 @@ import { PROTOCOL_VERSION, type AgentMessage, type HubMessage, type Statistics, 
 import { VERSION } from '../shared/version.ts';
 import { agentLogger } from './agent-log.ts';
 import { obtainIdentity } from './identity.ts';
-import { layoutOf, readAgentConfig } from './layout.ts';
+import { layoutOf, migrateLayout, readAgentConfig } from './layout.ts';
 import { openLifecycle } from './lifecycle.ts';
 import { useInstallCache } from './native.ts';
 import { createSessionHost, type SessionHost } from './sessions.ts';
@@ -26,6 +26,7 @@ export const EXIT_RESTART = 75;
 export async function runAgent(dir: string, supervised: boolean): Promise<number> {
   const layout = layoutOf(dir);
   const config = readAgentConfig(dir);
+  migrateLayout(dir);
   useInstallCache(dir);
   const log = agentLogger(layout.logFile);
   let other = runningPid(dir);
