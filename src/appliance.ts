@@ -65,6 +65,9 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
   const registry = await openRegistry(config.dataDir);
   try {
     const generatedAdminPassword = await ensureAdmin(registry, config.adminPassword);
+    // Reports of sessions a crash left "active" end now, so reports read true and retention applies.
+    const leftovers = await registry.write(() => registry.sessions.endLeftovers(Date.now(), 'the appliance stopped'));
+    if (leftovers > 0) log.warn('sessions left active by an unclean stop were ended', { module: 'sessions', count: leftovers });
     const metrics = createMetrics();
     const settings = registry.settings.get();
     const agentArtifact = options.agentArtifact ?? openAgentArtifacts({ dataDir: config.dataDir, log }).artifact;

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
+import { openRegistry } from '../src/registry/index.ts';
 import { CATALOG } from '../src/shared/errors.ts';
 import { startTestAppliance, type TestAppliance, type ApiClient } from './helpers/appliance.ts';
 import { enrolledClient, eventually } from './helpers/hub-client.ts';
@@ -224,6 +226,27 @@ describe('jumping (appliance side, scripted agents)', () => {
     assert.equal((await admin.get(`/api/reporting/v1/session/${id}/recording`)).status, 404);
     assert.ok(t.appliance.registry.sessions.get(recent.body.session_id), 'a recent report stays');
     assert.equal((await admin.get(`/api/reporting/v1/session/${recent.body.session_id}/recording`)).status, 200);
+  });
+
+  it('ends at start the session reports a crash left active', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'jumpgate-leftover-'));
+    const id = 'e'.repeat(32);
+    const registry = await openRegistry(dataDir);
+    await registry.write(() =>
+      registry.sessions.put({
+        id, jump_client_id: 1, jump_client_name: 'c', user_id: 1, username: 'admin', started_at: Date.now() - 60_000,
+        ended_at: null, outcome: 'active', end_reason: null, bytes_to_client: 0, bytes_from_client: 0,
+      }),
+    );
+    await registry.close();
+    const restarted = await startTestAppliance({ dataDir });
+    try {
+      const record = restarted.appliance.registry.sessions.get(id)!;
+      assert.deepEqual([record.outcome, record.end_reason], ['ended', 'the appliance stopped']);
+      assert.ok(record.ended_at !== null && record.ended_at >= record.started_at);
+    } finally {
+      await restarted.stop();
+    }
   });
 
   it('rejects bad jump bodies naming the field', async () => {

@@ -22,6 +22,11 @@ export interface SessionRecords {
   get(id: string): SessionRecord | undefined;
   list(): SessionRecord[];
   put(row: SessionRecord): void;
+  /**
+   * Ends the records still marked active: at start, no session is live, so these are sessions the
+   * appliance was stopped under without ending them (a crash). Returns how many. Only inside a write.
+   */
+  endLeftovers(at: number, reason: string): number;
   /** Removes the records of sessions that ended before `before`; returns their ids. Only inside a write. */
   prune(before: number): string[];
 }
@@ -32,6 +37,16 @@ export function createSessionRecords(db: RootDatabase): SessionRecords {
     list: () => [...db.getRange(range('session')).map(({ value }) => value as SessionRecord)],
     put: (row) => {
       db.put(K.session(row.id), row);
+    },
+    endLeftovers: (at, reason) => {
+      let n = 0;
+      for (const { key, value } of db.getRange(range('session'))) {
+        const row = value as SessionRecord;
+        if (row.outcome !== 'active') continue;
+        db.put(key, { ...row, outcome: 'ended', ended_at: at, end_reason: reason });
+        n++;
+      }
+      return n;
     },
     prune: (before) => {
       const removed: string[] = [];
