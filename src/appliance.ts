@@ -100,6 +100,10 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
       registry,
       log,
       onClientsRemoved: (ids) => ids.forEach((id) => revoke(id, 'the Jump Client was removed after being offline too long')),
+      afterRun: async () => {
+        const swept = await sessions.sweepRecordings(60 * 60_000);
+        if (swept > 0) log.info('stray recordings removed', { module: 'maintenance', count: swept });
+      },
       onSessionsPruned: (ids) => {
         for (const id of ids) {
           rm(sessions.recordingFile(id), { force: true }).catch((err: unknown) => log.warn('recording not removed', { module: 'maintenance', sessionId: id, err }));

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -226,6 +226,23 @@ describe('jumping (appliance side, scripted agents)', () => {
     assert.equal((await admin.get(`/api/reporting/v1/session/${id}/recording`)).status, 404);
     assert.ok(t.appliance.registry.sessions.get(recent.body.session_id), 'a recent report stays');
     assert.equal((await admin.get(`/api/reporting/v1/session/${recent.body.session_id}/recording`)).status, 200);
+  });
+
+  it('sweeps recordings that belong to no report once they are an hour old, and nothing else', async () => {
+    const folder = join(t.dataDir, 'recordings');
+    const stray = join(folder, `${'a'.repeat(32)}.cast`);
+    const fresh = join(folder, `${'b'.repeat(32)}.cast`);
+    const other = join(folder, 'notes.txt');
+    const c = await client();
+    const jump = await admin.post('/api/command/v1/jump', { jump_client_id: c.id });
+    await admin.del(`/api/session/v1/${jump.body.session_id}`);
+    const kept = join(folder, `${jump.body.session_id}.cast`);
+    await eventually(() => existsSync(kept), 3000, 'recorded');
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    for (const file of [stray, fresh, other]) writeFileSync(file, '{}\n');
+    for (const file of [stray, other, kept]) utimesSync(file, old, old);
+    await t.appliance.runMaintenance();
+    assert.deepEqual([stray, fresh, other, kept].map((f) => existsSync(f)), [false, true, true, true]);
   });
 
   it('ends at start the session reports a crash left active', async () => {

@@ -40,6 +40,8 @@ export interface MaintenanceOptions {
   onClientsRemoved?: (ids: number[]) => void;
   /** Told the ids of session reports removed, after the removal is durable (their recordings go). */
   onSessionsPruned?: (ids: string[]) => void;
+  /** More housekeeping outside the registry after each round (stray recordings); awaited. */
+  afterRun?: () => Promise<void>;
 }
 
 export interface Maintenance {
@@ -140,9 +142,10 @@ export function startMaintenance(options: MaintenanceOptions): Maintenance {
 
   const runOnce = (): Promise<MaintenanceReport> => {
     running ??= runMaintenance(registry, now())
-      .then((report) => {
+      .then(async (report) => {
         if (report.deleted.length > 0) options.onClientsRemoved?.(report.deleted);
         if (report.sessionsPruned.length > 0) options.onSessionsPruned?.(report.sessionsPruned);
+        await options.afterRun?.().catch((err: unknown) => log2.error('housekeeping failed', { err }));
         if (report.auditPruned + report.sessionsPruned.length + report.tokensPruned + report.markedLost.length + report.deleted.length > 0) {
           log2.info('maintenance done', {
             auditPruned: report.auditPruned,

@@ -3,6 +3,7 @@
  * id, who may reach them, and their records. The hub hands in sockets through `ports.ts`; the API
  * calls `jump`, `find` and `end`. Nothing here imports the hub or the API.
  */
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JumpClient, Registry, SessionRecord } from '../registry/index.ts';
 import { AppError } from '../shared/errors.ts';
@@ -54,6 +55,12 @@ export interface SessionManager {
    */
   review(mayKeep: (owner: SessionOwner, clientId: number) => boolean, reason: string): number;
   recordingFile(sessionId: string): string;
+  /**
+   * Removes recording files that belong to no session report and no live session, once older
+   * than `minAgeMs` (a Jump spawning when the appliance stopped, a removal that failed). Returns
+   * how many went.
+   */
+  sweepRecordings(minAgeMs: number): Promise<number>;
   liveCount(): number;
 }
 
@@ -231,6 +238,21 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     },
 
     recordingFile,
+    async sweepRecordings(minAgeMs) {
+      const folder = join(options.dataDir, 'recordings');
+      const names = await readdir(folder).catch(() => [] as string[]);
+      let removed = 0;
+      for (const name of names) {
+        const id = /^([0-9a-f]{32})\.cast$/.exec(name)?.[1];
+        if (!id || sessions.has(id) || registry.sessions.get(id)) continue;
+        const file = join(folder, name);
+        const st = await stat(file).catch(() => undefined);
+        if (!st || now() - st.mtimeMs < minAgeMs) continue;
+        await rm(file, { force: true });
+        removed++;
+      }
+      return removed;
+    },
     liveCount: () => sessions.size,
   };
 }
