@@ -129,3 +129,37 @@ describe('client summaries', () => {
     await reopened.close();
   });
 });
+
+describe('session records', () => {
+  it('are read from memory: committed writes only, newest first, and the same after reopening', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'jumpgate-registry-sessions-'));
+    const record = (id: string, started: number) => ({
+      id, jump_client_id: 1, jump_client_name: 'c', user_id: 1, username: 'admin', started_at: started,
+      ended_at: started + 10, outcome: 'ended' as const, end_reason: null, bytes_to_client: 0, bytes_from_client: 0,
+    });
+    let registry = await openRegistry(d);
+    try {
+      await registry.write(() => {
+        registry.sessions.put(record('a'.repeat(32), 100));
+        registry.sessions.put(record('b'.repeat(32), 300));
+      });
+      await assert.rejects(
+        registry.write(() => {
+          registry.sessions.put(record('c'.repeat(32), 200));
+          throw new Error('no');
+        }),
+      );
+      assert.deepEqual(registry.sessions.list().map((r) => r.started_at), [300, 100]);
+      assert.equal(registry.sessions.get('c'.repeat(32)), undefined);
+      assert.deepEqual(await registry.write(() => registry.sessions.prune(200)), ['a'.repeat(32)]);
+      assert.deepEqual(registry.sessions.list().map((r) => r.id), ['b'.repeat(32)]);
+      await registry.close();
+      registry = await openRegistry(d);
+      assert.deepEqual(registry.sessions.list().map((r) => r.id), ['b'.repeat(32)]);
+      assert.equal(registry.sessions.get('b'.repeat(32))?.started_at, 300);
+    } finally {
+      await registry.close();
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+});

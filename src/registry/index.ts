@@ -149,7 +149,7 @@ function buildRegistry(db: RootDatabase, path: string): Registry {
     settings: createSettings(db),
     tokens: createTokens(db),
     audit: createAuditLog(db),
-    sessions: createSessionRecords(db),
+    sessions: createSessionRecords(db, afterCommit),
     // The child transaction is what makes a throwing `fn` change nothing: a plain async
     // transaction commits whatever was put before the throw.
     async write<T>(fn: () => T): Promise<T> {

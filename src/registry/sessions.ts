@@ -1,4 +1,5 @@
 import type { RootDatabase } from 'lmdb';
+import type { AfterCommit } from './clients.ts';
 import { K, range } from './keys.ts';
 
 export type SessionOutcome = 'active' | 'ended' | 'failed';
@@ -19,8 +20,10 @@ export interface SessionRecord {
 }
 
 export interface SessionRecords {
+  /** A committed record (reads come from memory). */
   get(id: string): SessionRecord | undefined;
-  list(): SessionRecord[];
+  /** Every committed record, newest first; the caller must not change the array. */
+  list(): readonly SessionRecord[];
   put(row: SessionRecord): void;
   /**
    * Ends the records still marked active: at start, no session is live, so these are sessions the
@@ -31,31 +34,51 @@ export interface SessionRecords {
   prune(before: number): string[];
 }
 
-export function createSessionRecords(db: RootDatabase): SessionRecords {
+/**
+ * The records live in LMDB and, committed, in memory: each read from LMDB decodes a record with
+ * its structure inline (about 3.5 µs), so the report over 90,000 of them took 300–380 ms of the
+ * event loop per request, and maintenance's scan 210 ms; from memory it is a filter over an array.
+ * About 200 bytes a record; the audit retention bounds how many there are.
+ */
+export function createSessionRecords(db: RootDatabase, afterCommit: AfterCommit): SessionRecords {
+  const byId = new Map<string, SessionRecord>();
+  let newest: SessionRecord[] | undefined;
+  for (const { value } of db.getRange(range('session'))) {
+    const row = value as SessionRecord;
+    byId.set(row.id, row);
+  }
+  const committed = (row: SessionRecord): void => {
+    byId.set(row.id, row);
+    newest = undefined;
+  };
+  const put = (row: SessionRecord): void => {
+    db.put(K.session(row.id), row);
+    afterCommit(() => committed(row));
+  };
   return {
-    get: (id) => db.get(K.session(id)) as SessionRecord | undefined,
-    list: () => [...db.getRange(range('session')).map(({ value }) => value as SessionRecord)],
-    put: (row) => {
-      db.put(K.session(row.id), row);
-    },
-    endLeftovers: (at, reason) => {
+    get: (id) => byId.get(id),
+    list: () => (newest ??= [...byId.values()].sort((a, b) => b.started_at - a.started_at || (a.id < b.id ? -1 : 1))),
+    put,
+    endLeftovers(at, reason) {
       let n = 0;
-      for (const { key, value } of db.getRange(range('session'))) {
-        const row = value as SessionRecord;
+      for (const row of byId.values()) {
         if (row.outcome !== 'active') continue;
-        db.put(key, { ...row, outcome: 'ended', ended_at: at, end_reason: reason });
+        put({ ...row, outcome: 'ended', ended_at: at, end_reason: reason });
         n++;
       }
       return n;
     },
-    prune: (before) => {
+    prune(before) {
       const removed: string[] = [];
-      for (const { key, value } of db.getRange(range('session'))) {
-        const row = value as SessionRecord;
+      for (const row of byId.values()) {
         if (row.ended_at === null || row.ended_at >= before) continue;
-        db.remove(key);
+        db.remove(K.session(row.id));
         removed.push(row.id);
       }
+      afterCommit(() => {
+        for (const id of removed) byId.delete(id);
+        if (removed.length > 0) newest = undefined;
+      });
       return removed;
     },
   };
