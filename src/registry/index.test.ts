@@ -163,3 +163,39 @@ describe('session records', () => {
     }
   });
 });
+
+describe('the audit log', () => {
+  it('filters in memory, newest first, committed events only, and reads the events shown', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'jumpgate-registry-audit-'));
+    const actor = { kind: 'user' as const, id: 1, name: 'Admin' };
+    const event = (item_id: string, timestamp: number, after: unknown = null) =>
+      ({ event_type: 'changed' as const, item_type: 'jump_client' as const, item_id, actor, before: null, after, timestamp });
+    let registry = await openRegistry(d);
+    try {
+      await registry.write(() => {
+        registry.audit.record(event('1', 300, { jump_group_type: 'shared', jump_group_id: 4 }));
+        registry.audit.record(event('2', 100)); // recorded later with an earlier time
+      });
+      await assert.rejects(
+        registry.write(() => {
+          registry.audit.record(event('3', 200));
+          throw new Error('no');
+        }),
+      );
+      const all = registry.audit.find({});
+      assert.deepEqual(all.map((e) => e.item_id), ['1', '2']);
+      assert.deepEqual(all[0].groups, [{ jump_group_type: 'shared', jump_group_id: 4 }]);
+      assert.equal(all[0].actor, 'admin');
+      assert.deepEqual(registry.audit.find({ from: 150, actor: 'ADMIN' }).map((e) => e.item_id), ['1']);
+      assert.deepEqual(registry.audit.read(all[1]).timestamp, 100);
+      assert.equal(await registry.write(() => registry.audit.prune(150)), 1);
+      assert.deepEqual(registry.audit.query({}).map((e) => e.item_id), ['1']);
+      await registry.close();
+      registry = await openRegistry(d);
+      assert.deepEqual(registry.audit.find({}).map((e) => e.item_id), ['1']);
+    } finally {
+      await registry.close();
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+});

@@ -148,7 +148,7 @@ function buildRegistry(db: RootDatabase, path: string): Registry {
     installers: createInstallers(db),
     settings: createSettings(db),
     tokens: createTokens(db),
-    audit: createAuditLog(db),
+    audit: createAuditLog(db, afterCommit),
     sessions: createSessionRecords(db, afterCommit),
     // The child transaction is what makes a throwing `fn` change nothing: a plain async
     // transaction commits whatever was put before the throw.

@@ -6,7 +6,7 @@
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { can, loadGrants, type ItemRef } from '../../access/index.ts';
-import type { AuditEvent, Registry, SessionRecord } from '../../registry/index.ts';
+import type { AuditEntry, AuditEvent, Registry, SessionRecord } from '../../registry/index.ts';
 import { invalid } from '../../shared/errors.ts';
 import { principalOf } from '../auth.ts';
 import type { ApiEnv } from '../env.ts';
@@ -50,15 +50,6 @@ function checkRange(q: { from?: number; to?: number }): void {
 }
 
 /** The Jump Group an audit snapshot names, if it names one. */
-function groupOf(snapshot: unknown): ItemRef | undefined {
-  if (typeof snapshot !== 'object' || snapshot === null) return undefined;
-  const { jump_group_type, jump_group_id } = snapshot as Record<string, unknown>;
-  if ((jump_group_type === 'shared' || jump_group_type === 'personal') && typeof jump_group_id === 'number') {
-    return { jump_group_type, jump_group_id };
-  }
-  return undefined;
-}
-
 /** What the caller may see in reports; client lookups are cached for the request. */
 function reportScope(c: Context<ApiEnv>, registry: Registry) {
   const p = principalOf(c);
@@ -77,10 +68,8 @@ function reportScope(c: Context<ApiEnv>, registry: Registry) {
   };
   return {
     /** An event about a Jump Client: its current group, or (moved, copied, deleted) the groups it names. */
-    event: (e: AuditEvent): boolean =>
-      admin ||
-      (e.item_type === 'jump_client' &&
-        (clientReportable(Number(e.item_id)) || mayReport(groupOf(e.before)) || mayReport(groupOf(e.after)))),
+    event: (e: AuditEntry): boolean =>
+      admin || (e.item_type === 'jump_client' && (clientReportable(Number(e.item_id)) || e.groups.some(mayReport))),
     session: (s: SessionRecord): boolean =>
       admin || (userId !== undefined && s.user_id === userId) || clientReportable(s.jump_client_id),
   };
@@ -107,8 +96,8 @@ export function createReportingRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const { per_page, current_page, ...filters } = readQuery(c, EventQuery);
     checkRange(filters);
     const scope = reportScope(c, registry);
-    const events = registry.audit.query(filters).filter(scope.event);
-    return c.json(paginate(c, events, { per_page, current_page }).map(publicEvent));
+    const entries = registry.audit.find(filters).filter(scope.event);
+    return c.json(paginate(c, entries, { per_page, current_page }).map((e) => publicEvent(registry.audit.read(e))));
   });
 
   app.get('/session', (c) => {
