@@ -78,8 +78,8 @@ export interface AuditLog {
   record(e: Omit<AuditEvent, 'id' | 'timestamp'> & { timestamp?: number }): AuditEvent;
   /** The committed entries matching the query, newest first. */
   find(q: AuditQuery): AuditEntry[];
-  /** The event behind an entry. */
-  read(entry: AuditEntry): AuditEvent;
+  /** The event behind an entry; undefined when a prune committed meanwhile. */
+  read(entry: AuditEntry): AuditEvent | undefined;
   /** Events matching the query, newest first (`find`, then `read` for each). */
   query(q: AuditQuery): AuditEvent[];
   /** Deletes events older than `before`; only inside a write. Returns how many. */
@@ -130,7 +130,7 @@ export function createAuditLog(db: RootDatabase, afterCommit: AfterCommit): Audi
     }
     return out;
   };
-  const read = (entry: AuditEntry): AuditEvent => db.get(K.audit(entry.timestamp, entry.id)) as AuditEvent;
+  const read = (entry: AuditEntry): AuditEvent | undefined => db.get(K.audit(entry.timestamp, entry.id)) as AuditEvent | undefined;
   return {
     record(e) {
       const id = ((db.get(K.seq('audit')) as number | undefined) ?? 0) + 1;
@@ -147,7 +147,7 @@ export function createAuditLog(db: RootDatabase, afterCommit: AfterCommit): Audi
     },
     find,
     read,
-    query: (q) => find(q).map(read),
+    query: (q) => find(q).map(read).filter((e): e is AuditEvent => e !== undefined),
     prune(before) {
       let n = 0;
       for (const { key } of db.getRange({ ...range('audit'), end: ['audit', before] })) {

@@ -151,6 +151,17 @@ describe('session records', () => {
       );
       assert.deepEqual(registry.sessions.list().map((r) => r.started_at), [300, 100]);
       assert.equal(registry.sessions.get('c'.repeat(32)), undefined);
+      // The order is kept through a record's second put, a newer one and an older one.
+      await registry.write(() => registry.sessions.put({ ...record('b'.repeat(32), 300), outcome: 'failed' }));
+      await registry.write(() => registry.sessions.put(record('d'.repeat(32), 400)));
+      assert.deepEqual(registry.sessions.list().map((r) => [r.started_at, r.outcome]), [[400, 'ended'], [300, 'failed'], [100, 'ended']]);
+      await registry.write(() => registry.sessions.put(record('e'.repeat(32), 50)));
+      assert.deepEqual(registry.sessions.list().map((r) => r.started_at), [400, 300, 100, 50]);
+      await registry.write(() => {
+        registry.sessions.prune(Number.MAX_SAFE_INTEGER);
+        registry.sessions.put(record('a'.repeat(32), 100));
+        registry.sessions.put(record('b'.repeat(32), 300));
+      });
       assert.deepEqual(await registry.write(() => registry.sessions.prune(200)), ['a'.repeat(32)]);
       assert.deepEqual(registry.sessions.list().map((r) => r.id), ['b'.repeat(32)]);
       await registry.close();
@@ -187,7 +198,7 @@ describe('the audit log', () => {
       assert.deepEqual(all[0].groups, [{ jump_group_type: 'shared', jump_group_id: 4 }]);
       assert.equal(all[0].actor, 'admin');
       assert.deepEqual(registry.audit.find({ from: 150, actor: 'ADMIN' }).map((e) => e.item_id), ['1']);
-      assert.deepEqual(registry.audit.read(all[1]).timestamp, 100);
+      assert.deepEqual(registry.audit.read(all[1])?.timestamp, 100);
       assert.equal(await registry.write(() => registry.audit.prune(150)), 1);
       assert.deepEqual(registry.audit.query({}).map((e) => e.item_id), ['1']);
       await registry.close();

@@ -47,9 +47,20 @@ export function createSessionRecords(db: RootDatabase, afterCommit: AfterCommit)
     const row = value as SessionRecord;
     byId.set(row.id, row);
   }
+  /** Newest first; the same start, the larger id first. */
+  const before = (a: SessionRecord, b: SessionRecord): number => b.started_at - a.started_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
   const committed = (row: SessionRecord): void => {
+    const previous = byId.get(row.id);
     byId.set(row.id, row);
-    newest = undefined;
+    if (!newest) return;
+    // Keep the order rather than sort again: a Jump puts its record twice (start and end), and
+    // a new one is nearly always the newest.
+    if (previous && previous.started_at === row.started_at) {
+      const at = newest.indexOf(previous);
+      if (at >= 0) newest[at] = row;
+      else newest = undefined;
+    } else if (!previous && (newest.length === 0 || before(row, newest[0]) <= 0)) newest.unshift(row);
+    else newest = undefined;
   };
   const put = (row: SessionRecord): void => {
     db.put(K.session(row.id), row);
@@ -57,7 +68,7 @@ export function createSessionRecords(db: RootDatabase, afterCommit: AfterCommit)
   };
   return {
     get: (id) => byId.get(id),
-    list: () => (newest ??= [...byId.values()].sort((a, b) => b.started_at - a.started_at || (a.id < b.id ? -1 : 1))),
+    list: () => (newest ??= [...byId.values()].sort(before)),
     put,
     endLeftovers(at, reason) {
       let n = 0;
