@@ -1,7 +1,7 @@
 /** Resolving a bearer token or session cookie value to the principal behind it. */
 import type { Registry, Token } from '../registry/index.ts';
 import { sha256Hex } from '../shared/ids.ts';
-import { isEnabled, type Principal } from './index.ts';
+import { isEnabled, loadPrincipal, type Principal } from './index.ts';
 
 export const SESSION_COOKIE = 'jumpgate_session';
 
@@ -16,14 +16,7 @@ export function resolveToken(registry: Registry, raw: string, now: number): Reso
   const tokenHash = sha256Hex(raw);
   const token = registry.tokens.get(tokenHash);
   if (!token || token.expires_at <= now) return undefined;
-  let principal: Principal | undefined;
-  if (token.principal.kind === 'user') {
-    const user = registry.users.get(token.principal.id);
-    principal = user && { kind: 'user', user };
-  } else {
-    const account = registry.apiAccounts.get(token.principal.id);
-    principal = account && { kind: 'api', account };
-  }
+  const principal = loadPrincipal(registry, token.principal);
   return principal && isEnabled(principal) ? { principal, token, tokenHash } : undefined;
 }
 

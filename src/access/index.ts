@@ -58,6 +58,16 @@ export function can(p: Principal, grants: Grants, action: Action, item?: ItemRef
   return action === 'view' ? true : role[action];
 }
 
+/** The user or API account a reference names, as the registry has it now (enabled or not). */
+export function loadPrincipal(registry: Registry, ref: { kind: 'user' | 'api'; id: number }): Principal | undefined {
+  if (ref.kind === 'user') {
+    const user = registry.users.get(ref.id);
+    return user && { kind: 'user', user };
+  }
+  const account = registry.apiAccounts.get(ref.id);
+  return account && { kind: 'api', account };
+}
+
 /** What the registry says the principal holds. */
 export function loadGrants(registry: Registry, p: Principal): Grants {
   if (p.kind !== 'user') return { shared: new Map(), personal: undefined };

@@ -154,7 +154,9 @@ export function buildDirectory(plan: InstallPlan, nowMs = Date.now()): void {
   try {
     const t = layoutOf(tmp);
     const final = layoutOf(dir);
-    for (const d of [t.bin, t.runDir, t.logDir, t.stateDir, t.cacheDir]) mkdirSync(d, { mode: 0o700 });
+    // What the client itself writes: the account's, whoever installs.
+    const ownFolders = [t.bin, t.runDir, t.logDir, t.stateDir, t.cacheDir];
+    for (const d of ownFolders) mkdirSync(d, { mode: 0o700 });
     writeAgentProgram(t.agent);
     const config: AgentConfig = {
       installer: plan.installer,
@@ -178,7 +180,7 @@ export function buildDirectory(plan: InstallPlan, nowMs = Date.now()): void {
       // cache folders, its configuration and the pinned certificate.
       chownSync(tmp, 0, account.gid);
       chmodSync(tmp, 0o750);
-      for (const d of [t.bin, t.runDir, t.logDir, t.stateDir, t.cacheDir]) chownTree(d, account);
+      for (const d of ownFolders) chownTree(d, account);
       for (const f of [t.config, t.certificate]) if (existsSync(f)) lchownSync(f, account.uid, account.gid);
     } else {
       // A user-mode client is its account's, scripts included (they refuse root).

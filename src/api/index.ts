@@ -22,7 +22,7 @@ import { createReportingRoutes } from './routes/reporting.ts';
 import { createInstallerRoutes } from './routes/installers.ts';
 import { createAgentEndpointRoutes } from './routes/agent-endpoints.ts';
 import { createSessionRoutes, MAX_UPLOAD_BYTES, ownerOf } from './routes/sessions.ts';
-import { can, loadGrants, type Principal } from '../access/index.ts';
+import { can, loadGrants, loadPrincipal, type Principal } from '../access/index.ts';
 import { createStatusRoutes, type HubStatus } from './routes/status.ts';
 import { createStaticRoutes, type StaticFiles } from './routes/static.ts';
 
@@ -83,10 +83,7 @@ export function maxBodyBytes(method: string, path: string): number {
 function reviewSessions(deps: ApiDeps): void {
   const { registry } = deps;
   deps.sessions.review((owner, clientId) => {
-    const principal: Principal | undefined =
-      owner.kind === 'user'
-        ? ((user) => user && { kind: 'user' as const, user })(registry.users.get(owner.id))
-        : ((account) => account && { kind: 'api' as const, account })(registry.apiAccounts.get(owner.id));
+    const principal = loadPrincipal(registry, owner);
     const client = registry.clients.get(clientId);
     return !!principal && !!client && can(principal, loadGrants(registry, principal), 'perm_start', client);
   }, 'access to the Jump Client was withdrawn');

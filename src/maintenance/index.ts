@@ -1,9 +1,9 @@
 /**
  * Housekeeping on a timer (SPEC S5, S6): prunes the audit log and the session reports past the
- * audit retention (a session's recording goes with its report) and expired tokens, flags long-offline Jump Clients as lost and removes those offline past the deletion
- * threshold. The decisions are pure (`planMaintenance`); `runOnce` applies them in one write,
- * deciding again on each row as it reads it there, so a client that reconnected meanwhile is left
- * alone.
+ * audit retention (a session's recording goes with its report) and expired tokens, flags
+ * long-offline Jump Clients as lost and removes those offline past the deletion threshold. The
+ * decisions are pure (`planMaintenance`); `runOnce` applies them in one write, deciding again on
+ * each row as it reads it there, so a client that reconnected meanwhile is left alone.
  */
 import type { AuditActor, JumpClient, Registry, Settings } from '../registry/index.ts';
 import type { Logger } from '../shared/log.ts';

@@ -48,7 +48,7 @@ export function createSessionRecords(db: RootDatabase, afterCommit: AfterCommit)
     byId.set(row.id, row);
   }
   /** Newest first; the same start, the larger id first. */
-  const before = (a: SessionRecord, b: SessionRecord): number => b.started_at - a.started_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+  const newestFirst = (a: SessionRecord, b: SessionRecord): number => b.started_at - a.started_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
   const committed = (row: SessionRecord): void => {
     const previous = byId.get(row.id);
     byId.set(row.id, row);
@@ -59,7 +59,7 @@ export function createSessionRecords(db: RootDatabase, afterCommit: AfterCommit)
       const at = newest.indexOf(previous);
       if (at >= 0) newest[at] = row;
       else newest = undefined;
-    } else if (!previous && (newest.length === 0 || before(row, newest[0]) <= 0)) newest.unshift(row);
+    } else if (!previous && (newest.length === 0 || newestFirst(row, newest[0]) <= 0)) newest.unshift(row);
     else newest = undefined;
   };
   const put = (row: SessionRecord): void => {
@@ -68,7 +68,7 @@ export function createSessionRecords(db: RootDatabase, afterCommit: AfterCommit)
   };
   return {
     get: (id) => byId.get(id),
-    list: () => (newest ??= [...byId.values()].sort(before)),
+    list: () => (newest ??= [...byId.values()].sort(newestFirst)),
     put,
     endLeftovers(at, reason) {
       let n = 0;
