@@ -11,12 +11,13 @@ import { ensureAdmin } from './bootstrap.ts';
 import { VERSION, type ServeConfig } from './config.ts';
 import { startListener } from './hub/listener.ts';
 import { createAgentHub } from './hub/agents.ts';
+import { wake, wakeTargets } from './hub/wake.ts';
 import { agentConnectionCap } from './hub/limits.ts';
-import { createPresence } from './fleet/index.ts';
+import { createPresence, markOverdue } from './fleet/index.ts';
 import { startMaintenance, type MaintenanceReport } from './maintenance/index.ts';
-import { MAX_MESSAGE_BYTES, UPDATE_PATH, type HubMessage, type UpdateOffer } from './shared/protocol.ts';
+import { MAX_MESSAGE_BYTES, UPDATE_PATH, type UpdateOffer } from './shared/protocol.ts';
 import { createSessionRoutes as createSessionSockets } from './hub/sessions.ts';
-import { createSessionManager, createSpawnLimiter } from './sessions/index.ts';
+import { createSessionManager, createSpawnLimiter, type AgentLink } from './sessions/index.ts';
 import { can, isAdmin, loadGrants, principalName, type Principal } from './access/index.ts';
 import { rawToken, resolveToken } from './access/credentials.ts';
 import { openRegistry, type Registry } from './registry/index.ts';
@@ -80,7 +81,22 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
       max: () => registry.settings.get().max_concurrent_spawns,
       timeoutMs: () => registry.settings.get().spawn_timeout_seconds * 1000,
     });
-    const agentLink = { isConnected: (id: number) => agents.isConnected(id), send: (id: number, m: HubMessage) => agents.send(id, m) };
+    const agentLink: AgentLink = {
+      isConnected: (id) => agents.isConnected(id),
+      send: (id, m) => agents.send(id, m),
+      async reach(client, signal) {
+        const linked = agents.whenLinked(client.id, signal);
+        const waking = new AbortController();
+        signal.addEventListener('abort', () => waking.abort(), { once: true });
+        const targets = wakeTargets({ ...client, private_ips: client.statistics?.private_ips ?? [] });
+        void wake(targets, client.id, waking.signal);
+        try {
+          await linked;
+        } finally {
+          waking.abort();
+        }
+      },
+    };
     const sessions = createSessionManager({ registry, agents: agentLink, limiter, log, dataDir: config.dataDir });
     const agents = createAgentHub({
       fleet,
@@ -96,6 +112,23 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
       sessions.endForClient(clientId, reason);
       agents.revoke(clientId, reason);
     };
+    const notify = (clientId?: number): void => {
+      const current = registry.settings.get();
+      for (const id of clientId === undefined ? agents.linkedIds() : [clientId]) {
+        const row = registry.clients.get(id);
+        if (!row) continue;
+        agents.sendSettings(id, {
+          statistics_interval_seconds: current.statistics_interval_seconds,
+          max_offline_minutes: row.max_offline_minutes ?? current.delete_after_days * 24 * 60,
+          connection_type: row.connection_type,
+        });
+      }
+    };
+    // Passive clients that stopped checking in turn offline (SPEC A6); checked twice a minute.
+    const overdue = setInterval(() => {
+      markOverdue(registry, (id) => agents.isConnected(id), Date.now()).catch((err: unknown) => log.error('check-in sweep failed', { module: 'fleet', err }));
+    }, 30_000);
+    overdue.unref();
     const maintenance = startMaintenance({
       registry,
       log,
@@ -185,7 +218,7 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
         config.publicUrl ?? (host && /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$/.test(host) ? `${tls ? 'https' : 'http'}://${host}` : publicUrl),
       hub,
       sessions,
-      agents: { revoke },
+      agents: { revoke, notify },
       agentArtifact,
       staticFiles: options.staticFiles ?? staticFromFolder(),
       throttle: options.throttle,
@@ -214,6 +247,7 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
       runMaintenance: () => maintenance.runOnce(),
       async close() {
         maintenance.stop();
+        clearInterval(overdue);
         consoleFeed.close();
         sessions.endAll('the appliance is shutting down');
         agents.closeAll();

@@ -166,6 +166,7 @@ export function buildDirectory(plan: InstallPlan, nowMs = Date.now()): void {
       install_mode: plan.mode,
       unit: plan.unit,
       installed_at: nowMs,
+      ...(plan.switches.passiveListen ? { passive_listen: plan.switches.passiveListen } : {}),
     };
     writeFileSync(t.config, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
     if (plan.installer.certificate_pem) writeFileSync(t.certificate, plan.installer.certificate_pem, { mode: 0o600 });

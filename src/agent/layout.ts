@@ -57,6 +57,13 @@ export function layoutOf(dir: string): Layout {
 export const Overrides = EnrollRequest.entries.overrides;
 export type Overrides = v.InferOutput<typeof Overrides>;
 
+/** An address to bind and a port (0: any free one). */
+export const PassiveListenAt = v.strictObject({
+  host: v.pipe(v.string(), v.ip()),
+  port: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65_535)),
+});
+export type PassiveListenAt = v.InferOutput<typeof PassiveListenAt>;
+
 /** `DIR/agent.json`: everything `run` needs, written once by `install`. */
 export const AgentConfig = v.strictObject({
   installer: InstallerConfig,
@@ -67,6 +74,8 @@ export const AgentConfig = v.strictObject({
   /** The systemd unit installed with the client, or null. */
   unit: v.nullable(v.pipe(v.string(), v.regex(/^jumpgate-client-[0-9a-f]{8}\.service$/))),
   installed_at: v.pipe(v.number(), v.integer()),
+  /** Where a passive client listens for wakes (`--passive-listen`); absent: every interface, port 5832. */
+  passive_listen: v.optional(PassiveListenAt),
 });
 export type AgentConfig = v.InferOutput<typeof AgentConfig>;
 

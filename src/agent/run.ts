@@ -5,12 +5,14 @@
  */
 import { openSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PROTOCOL_VERSION, type AgentMessage, type HubMessage, type Statistics, type UpdateOffer } from '../shared/protocol.ts';
+import { PROTOCOL_VERSION, type AgentMessage, type ConnectionType, type HubMessage, type PassiveListen, type UpdateOffer } from '../shared/protocol.ts';
+import { DEFAULT_WAKE_PORT } from '../shared/wake.ts';
 import { VERSION } from '../shared/version.ts';
 import { agentLogger } from './agent-log.ts';
 import { obtainIdentity } from './identity.ts';
 import { layoutOf, migrateLayout, readAgentConfig } from './layout.ts';
 import { openLifecycle } from './lifecycle.ts';
+import { superviseCheckIns } from './passive.ts';
 import { useInstallCache } from './native.ts';
 import { createSessionHost, type SessionHost } from './sessions.ts';
 import { collectStatistics, stableKey } from './stats.ts';
@@ -72,6 +74,23 @@ export async function runAgent(dir: string, supervised: boolean): Promise<number
     log.info('identity', { agentId: identity.client_id });
     const host = (sessions = createSessionHost({ dir, appliance, identity, log }));
 
+    // The connection type: the installer's at first, then what the appliance says (the console may
+    // change it). A change waits for running sessions to end.
+    let mode: ConnectionType = config.installer.connection_type;
+    let wanted = mode;
+    let phase = new AbortController();
+    let listen: PassiveListen | undefined;
+    const switchIfIdle = (): void => {
+      if (wanted !== mode && host.count() === 0 && !phase.signal.aborted) phase.abort();
+    };
+    const want = (type: ConnectionType | undefined): void => {
+      if (type === undefined || type === wanted) return;
+      wanted = type;
+      log.info('connection type changed by the appliance', { connection_type: type });
+      switchIfIdle();
+    };
+    timers.push(setInterval(switchIfIdle, 1_000));
+
     let send: (m: AgentMessage) => boolean = () => false;
     let statsIntervalMs = 300_000;
     let lastStatsSent = Date.now();
@@ -107,9 +126,11 @@ export async function runAgent(dir: string, supervised: boolean): Promise<number
           statsIntervalMs = message.statistics_interval_seconds * 1000;
           lastStatsSent = Date.now();
           log.info('connected', { agentId: message.client_id });
+          want(message.connection_type);
           return maybeUpdate(message.update);
         case 'settings':
           statsIntervalMs = message.statistics_interval_seconds * 1000;
+          want(message.connection_type);
           return lifecycle.setMaxOffline(message.max_offline_minutes);
         case 'update':
           return maybeUpdate(message.update);
@@ -134,19 +155,40 @@ export async function runAgent(dir: string, supervised: boolean): Promise<number
       log.info(disabled ? 'disabled locally' : 'enabled locally');
       send({ type: 'state', disabled });
     });
-    const end = await superviseLink({
-      appliance: appliance,
-      identity,
-      log,
-      signal: stop.signal,
-      handlers: {
-        hello: () => ({ type: 'hello', protocol: PROTOCOL_VERSION, agent_version: VERSION, disabled: isDisabled(dir), statistics }),
-        message: onMessage,
-        contact: () => lifecycle.contact(Date.now()),
-      },
-    });
+    const handlers = {
+      hello: (): AgentMessage => ({
+        type: 'hello',
+        protocol: PROTOCOL_VERSION,
+        agent_version: VERSION,
+        disabled: isDisabled(dir),
+        statistics,
+        connection_type: mode,
+        ...(mode === 'passive' && listen ? { listen } : {}),
+      }),
+      message: onMessage,
+      contact: () => lifecycle.contact(Date.now()),
+    };
+    for (;;) {
+      phase = new AbortController();
+      const relay = (): void => phase.abort();
+      stop.signal.addEventListener('abort', relay, { once: true });
+      mode = wanted;
+      const link = { appliance, identity, log, signal: phase.signal, handlers };
+      const end =
+        mode === 'active'
+          ? await superviseLink(link)
+          : await superviseCheckIns({
+              ...link,
+              listenAt: config.passive_listen ?? { host: '0.0.0.0', port: DEFAULT_WAKE_PORT },
+              checkInMs: () => statsIntervalMs,
+              busy: () => host.count() > 0,
+              onListening: (bound) => (listen = bound),
+            });
+      stop.signal.removeEventListener('abort', relay);
+      if (end.kind === 'removed') removed = end.reason;
+      if (end.kind === 'removed' || stop.signal.aborted) break;
+    }
     stopWatch();
-    if (end.kind === 'removed') removed = end.reason;
     return exitCode;
   } finally {
     sessions?.endAll();

@@ -76,6 +76,19 @@ describe('installer switches', () => {
     refused(['--jc-tag', 'a\nb'], '--jc-tag: must not contain control characters');
   });
 
+  it('reads where a passive client listens, IPv4 or bracketed IPv6, and refuses anything else', () => {
+    assert.deepEqual(parseSwitches(['--passive-listen', '127.0.0.1:0']).passiveListen, { host: '127.0.0.1', port: 0 });
+    assert.deepEqual(parseSwitches(['passive_listen=[::1]:5832']).passiveListen, { host: '::1', port: 5832 });
+    assert.deepEqual(parseSwitches(['--passive-listen=0.0.0.0:6000']).passiveListen, { host: '0.0.0.0', port: 6000 });
+    assert.equal(parseSwitches([]).passiveListen, undefined);
+    const shape = 'must be ADDRESS:PORT, an IP address (IPv6 in brackets) and a port';
+    refused(['--passive-listen', 'localhost:5832'], `--passive-listen: ${shape}`);
+    refused(['--passive-listen', '10.0.0.1'], `--passive-listen: ${shape}`);
+    refused(['--passive-listen', '::1:5832'], `--passive-listen: ${shape}`);
+    refused(['--passive-listen', '999.1.1.1:5832'], `--passive-listen: ${shape}`);
+    refused(['passive_listen=10.0.0.1:65536'], 'passive_listen: the port must be at most 65535');
+  });
+
   it('refuses an override the installer does not allow, and allows the others', () => {
     const s = parseSwitches(['jc_tag=servers', '--jc-name', 'web']);
     checkOverridesAllowed(s, ALL_ALLOWED);

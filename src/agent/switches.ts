@@ -22,6 +22,7 @@ const FIELDS = {
   comments: { dashed: '--jc-comments', msi: 'jc_comments' },
   name: { dashed: '--jc-name', msi: 'jc_name' },
   max_offline_minutes: { dashed: '--jc-max-offline-minutes', msi: 'jc_max_offline_minutes' },
+  passive_listen: { dashed: '--passive-listen', msi: 'passive_listen' },
 } as const;
 type Field = keyof typeof FIELDS;
 
@@ -55,12 +56,28 @@ const SwitchSchema = v.strictObject({
       v.maxValue(525_600, 'must be at most 525600 (one year)'),
     ),
   ),
+  passive_listen: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^(?:[0-9.]{7,15}|\[[0-9A-Fa-f:.]{2,45}\]):[0-9]{1,5}$/, 'must be ADDRESS:PORT, an IP address (IPv6 in brackets) and a port'),
+      v.transform((s) => {
+        const colon = s.lastIndexOf(':');
+        return { host: s.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(s.slice(colon + 1)) };
+      }),
+      v.strictObject({
+        host: v.pipe(v.string(), v.ip('must be ADDRESS:PORT, an IP address (IPv6 in brackets) and a port')),
+        port: v.pipe(v.number(), v.maxValue(65_535, 'the port must be at most 65535')),
+      }),
+    ),
+  ),
 });
 
 export interface Switches {
   installDir?: string;
   user?: string;
   keyInfo?: string;
+  /** Where a passive client listens for wakes. */
+  passiveListen?: { host: string; port: number };
   overrides: Overrides;
   /** How each given switch was spelled, for messages. */
   spelled: Partial<Record<Field, string>>;
@@ -97,7 +114,7 @@ export function parseSwitches(argv: readonly string[]): Switches {
   const result = v.safeParse(SwitchSchema, raw);
   if (!result.success) {
     const issue = result.issues[0];
-    const field = (v.getDotPath(issue) ?? 'switch') as Field;
+    const field = (v.getDotPath(issue) ?? 'switch').split('.')[0] as Field;
     throw new InstallRefusal(`${spelled[field] ?? field}: ${issue.message}`);
   }
   const out = result.output;
@@ -107,7 +124,7 @@ export function parseSwitches(argv: readonly string[]): Switches {
   if (out.tag !== undefined) overrides.tag = out.tag;
   if (out.comments !== undefined) overrides.comments = out.comments;
   if (out.max_offline_minutes !== undefined) overrides.max_offline_minutes = out.max_offline_minutes;
-  return { installDir: out.install_dir, user: out.user, keyInfo: out.key_info, overrides, spelled };
+  return { installDir: out.install_dir, user: out.user, keyInfo: out.key_info, passiveListen: out.passive_listen, overrides, spelled };
 }
 
 const FIELD_WORDS: Record<keyof Overrides, string> = {

@@ -59,7 +59,11 @@ export interface ApiDeps {
   hub: HubStatus;
   sessions: SessionManager;
   /** Revokes a removed Jump Client at once: its agent is told to uninstall, its sessions end. */
-  agents: { revoke(clientId: number, reason: string): void };
+  agents: {
+    revoke(clientId: number, reason: string): void;
+    /** A client's row or the settings changed: linked agents are told what concerns them (all when no id). */
+    notify(clientId?: number): void;
+  };
   /** The Jump Client program installers carry and agents update to; undefined until built. */
   agentArtifact: () => AgentArtifact | undefined;
   staticFiles: StaticFiles;

@@ -19,6 +19,7 @@ export function publicJumpClient(jc: JumpClient) {
   const { secret_hash: _secret, install_fingerprint: _fp, ...rest } = jc;
   return {
     ...rest,
+    passive_listen: jc.passive_listen ?? null,
     last_connect_timestamp: iso(jc.last_connect_timestamp),
     last_disconnect_timestamp: iso(jc.last_disconnect_timestamp),
     last_access_timestamp: iso(jc.last_access_timestamp),

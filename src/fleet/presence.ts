@@ -5,7 +5,7 @@
  */
 import type { AuditActor, ClientStatus, JumpClient, Registry } from '../registry/index.ts';
 import { safeEqual, sha256Hex } from '../shared/ids.ts';
-import type { Statistics, UpdateOffer } from '../shared/protocol.ts';
+import type { ConnectionType, PassiveListen, Statistics, UpdateOffer } from '../shared/protocol.ts';
 import type { Logger } from '../shared/log.ts';
 
 export type AuthOutcome =
@@ -16,16 +16,31 @@ export interface Welcome {
   statistics_interval_seconds: number;
   max_offline_minutes: number;
   update: UpdateOffer | null;
+  /** The connection type the console set (the hub passes it on to agents that know types). */
+  connection_type: ConnectionType;
+}
+
+/** What an agent's hello says, as presence needs it. */
+export interface HelloFacts {
+  agent_version: string;
+  disabled: boolean;
+  statistics: Statistics;
+  connection_type?: ConnectionType;
+  listen?: PassiveListen;
 }
 
 /** The hub's view of the fleet. */
 export interface FleetPort {
   authenticate(clientId: number, secret: string): AuthOutcome;
-  connected(clientId: number, hello: { agent_version: string; disabled: boolean; statistics: Statistics }, publicIp: string): Promise<Welcome | undefined>;
+  connected(clientId: number, hello: HelloFacts, publicIp: string): Promise<Welcome | undefined>;
   statistics(clientId: number, statistics: Statistics): Promise<void>;
   stateChanged(clientId: number, disabled: boolean): Promise<void>;
   uninstalling(clientId: number): Promise<void>;
-  disconnected(clientId: number, reason: string): Promise<void>;
+  /**
+   * The link closed. A passive client's link is closed after each check-in and Jump: that leaves
+   * its status as it was (`markOverdue` turns it offline when check-ins stop).
+   */
+  disconnected(clientId: number, reason: string, passive: boolean): Promise<void>;
 }
 
 export interface PresenceOptions {
@@ -122,6 +137,7 @@ export function createPresence(options: PresenceOptions): FleetPort {
         is_lost: false,
         unavailable_reason: hello.disabled ? 'disabled by the user at the machine' : needsUpdate ? 'updating' : null,
         last_connect_timestamp: now(),
+        ...(hello.connection_type === 'passive' ? { passive_listen: hello.listen ?? null } : {}),
       }));
       if (!row) return undefined;
       const settings = registry.settings.get();
@@ -129,6 +145,7 @@ export function createPresence(options: PresenceOptions): FleetPort {
         statistics_interval_seconds: settings.statistics_interval_seconds,
         max_offline_minutes: row.max_offline_minutes ?? settings.delete_after_days * 24 * 60,
         update: needsUpdate ? offer : null,
+        connection_type: row.connection_type,
       };
     },
 
@@ -183,17 +200,44 @@ export function createPresence(options: PresenceOptions): FleetPort {
       });
     },
 
-    async disconnected(clientId, reason) {
-      await update(clientId, (row) =>
-        row.status === 'uninstalled'
-          ? undefined
-          : {
-              status: 'offline',
-              unavailable_reason: reason,
-              last_disconnect_timestamp: now(),
-              last_disconnect_reason: reason,
-            },
-      );
+    async disconnected(clientId, reason, passive) {
+      await update(clientId, (row) => {
+        if (row.status === 'uninstalled') return undefined;
+        if (passive) return { last_disconnect_timestamp: now(), last_disconnect_reason: reason };
+        return { status: 'offline', unavailable_reason: reason, last_disconnect_timestamp: now(), last_disconnect_reason: reason };
+      });
     },
   };
+}
+
+/** A passive client is offline once it missed this many check-ins in a row. */
+export const MISSED_CHECK_INS = 3;
+/** Slack on top, for a check-in that is slow to arrive. */
+const CHECK_IN_SLACK_MS = 60_000;
+
+/**
+ * Marks offline the passive clients whose last check-in is older than `MISSED_CHECK_INS`
+ * statistics intervals (their check-in period), unless they are linked now. Returns how many.
+ */
+export async function markOverdue(registry: Registry, isLinked: (clientId: number) => boolean, now: number): Promise<number> {
+  const overdueMs = MISSED_CHECK_INS * registry.settings.get().statistics_interval_seconds * 1000 + CHECK_IN_SLACK_MS;
+  const due = (s: { connection_type: string; status: ClientStatus; last_connect_timestamp: number | null; id: number }): boolean =>
+    s.connection_type === 'passive' &&
+    (s.status === 'online' || s.status === 'disabled' || s.status === 'updating') &&
+    now - (s.last_connect_timestamp ?? 0) > overdueMs &&
+    !isLinked(s.id);
+  const ids: number[] = [];
+  for (const s of registry.clients.unordered()) if (due(s)) ids.push(s.id);
+  if (ids.length === 0) return 0;
+  return registry.write(() => {
+    let marked = 0;
+    for (const id of ids) {
+      const row = registry.clients.get(id);
+      if (!row || !due(row)) continue;
+      const reason = `missed ${MISSED_CHECK_INS} check-ins`;
+      registry.clients.put({ ...row, status: 'offline', unavailable_reason: reason, last_disconnect_reason: reason, last_disconnect_timestamp: now, updated_at: now });
+      marked++;
+    }
+    return marked;
+  });
 }

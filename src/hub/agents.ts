@@ -31,6 +31,12 @@ interface AgentData {
   clientId: number;
   publicIp: string;
   hello: boolean;
+  /** The welcome went out: the agent takes session requests. */
+  welcomed: boolean;
+  /** The hello said the agent runs passive: its link closing leaves its status (SPEC A6). */
+  passive: boolean;
+  /** The hello had a connection type: the agent reads the newer welcome and settings. */
+  knowsTypes: boolean;
   closing: boolean;
   /** Set when the hub closes the socket itself, so `close` records why. */
   closeReason?: string;
@@ -40,7 +46,13 @@ export interface AgentHub {
   readonly route: WsRoute;
   connectedCount(): number;
   isConnected(clientId: number): boolean;
+  /** Resolves once the client's agent is welcomed (at once when it is), or rejects when `signal` aborts. */
+  whenLinked(clientId: number, signal: AbortSignal): Promise<void>;
   send(clientId: number, message: HubMessage): boolean;
+  /** Tells a linked agent that knows connection types the settings that concern it now. */
+  sendSettings(clientId: number, settings: { statistics_interval_seconds: number; max_offline_minutes: number; connection_type: 'active' | 'passive' }): boolean;
+  /** The clients whose agents are welcomed now. */
+  linkedIds(): number[];
   /** Tells a connected agent to uninstall and closes it (the Jump Client was removed). */
   revoke(clientId: number, reason: string): void;
   /** Closes every agent connection (shutdown). */
@@ -67,6 +79,9 @@ function writeRefusal(res: HttpResponse, status: string, retryAfter?: number): v
 export function createAgentHub(options: AgentHubOptions): AgentHub {
   const { fleet, log } = options;
   const sockets = new Map<number, WebSocket<AgentData>>();
+  /** Jumps waiting for a passive client's link, by client. */
+  const waiters = new Map<number, Set<() => void>>();
+  const linked = (clientId: number): boolean => sockets.get(clientId)?.getUserData().welcomed === true;
   let open = 0;
   let stopping = false;
   const admission = createAdmission(options.admission);
@@ -97,16 +112,24 @@ export function createAgentHub(options: AgentHubOptions): AgentHub {
         return closeWith(ws, CLOSE.unsupportedVersion, `protocol ${message.protocol} is not supported`);
       }
       data.hello = true;
+      data.passive = message.connection_type === 'passive';
+      data.knowsTypes = message.connection_type !== undefined;
       const welcome = await fleet.connected(data.clientId, message, data.publicIp);
       if (data.closing) return;
       if (!welcome) return closeWith(ws, CLOSE.revoked, 'the Jump Client was removed');
+      const { connection_type, ...older } = welcome;
       sendTo(ws, {
         type: 'welcome',
         protocol: PROTOCOL_VERSION,
         client_id: data.clientId,
         heartbeat_seconds: options.heartbeatSeconds,
-        ...welcome,
+        ...older,
+        ...(data.knowsTypes ? { connection_type } : {}),
       });
+      data.welcomed = true;
+      const waiting = waiters.get(data.clientId);
+      waiters.delete(data.clientId);
+      waiting?.forEach((resolve) => resolve());
       return;
     }
     if (!data.hello) return closeWith(ws, CLOSE.outOfOrder, `${message.type} before hello`);
@@ -146,7 +169,7 @@ export function createAgentHub(options: AgentHubOptions): AgentHub {
         if (!auth.ok) return auth.reason === 'revoked' ? refuse(res, 'revoked', '410 Gone') : refuse(res, 'unauthorized', '401 Unauthorized');
         const wait = admission.admit();
         if (wait > 0) return refuse(res, 'admission', '503 Service Unavailable', wait);
-        const data: AgentData = { clientId: credentials.clientId, publicIp, hello: false, closing: false };
+        const data: AgentData = { clientId: credentials.clientId, publicIp, hello: false, welcomed: false, passive: false, knowsTypes: false, closing: false };
         res.upgrade(data, key, protocol, extensions, context);
       },
       open(ws: WebSocket<AgentData>) {
@@ -174,7 +197,7 @@ export function createAgentHub(options: AgentHubOptions): AgentHub {
         sockets.delete(data.clientId);
         options.sessionEvents?.agentGone(data.clientId);
         const reason = data.closeReason ?? CLOSE_REASONS[code] ?? `closed (${code})`;
-        fleet.disconnected(data.clientId, reason).catch((err: unknown) => {
+        fleet.disconnected(data.clientId, reason, data.passive).catch((err: unknown) => {
           log.error('presence update failed', { module: 'hub', agentId: data.clientId, err });
         });
       },
@@ -185,9 +208,35 @@ export function createAgentHub(options: AgentHubOptions): AgentHub {
     route,
     connectedCount: () => sockets.size,
     isConnected: (id) => sockets.has(id),
+    linkedIds: () => [...sockets.keys()].filter(linked),
+    whenLinked(clientId, signal) {
+      if (linked(clientId)) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const set = waiters.get(clientId) ?? new Set<() => void>();
+        waiters.set(clientId, set);
+        const onAbort = (): void => {
+          set.delete(done);
+          if (set.size === 0 && waiters.get(clientId) === set) waiters.delete(clientId);
+          reject(signal.reason ?? new Error('aborted'));
+        };
+        const done = (): void => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        set.add(done);
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      });
+    },
     send(clientId, message) {
       const ws = sockets.get(clientId);
       return ws ? sendTo(ws, message) : false;
+    },
+    sendSettings(clientId, settings) {
+      const ws = sockets.get(clientId);
+      if (!ws || !ws.getUserData().welcomed) return false;
+      const { connection_type, ...older } = settings;
+      return sendTo(ws, { type: 'settings', ...older, ...(ws.getUserData().knowsTypes ? { connection_type } : {}) });
     },
     revoke(clientId, reason) {
       const ws = sockets.get(clientId);

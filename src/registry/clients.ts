@@ -54,6 +54,8 @@ export interface JumpClient {
   needs_update: boolean;
   unavailable_reason: string | null;
   max_offline_minutes: number | null;
+  /** A passive client's listening port, as it reported at its last check-in (SPEC A6). */
+  passive_listen?: { port: number; address?: string } | null;
   statistics: ClientStatistics | null;
   /** Internal: never serialised by the API. */
   secret_hash: string;
@@ -184,6 +186,7 @@ export function summarize(row: JumpClient): ClientSummary {
     needs_update: row.needs_update,
     unavailable_reason: row.unavailable_reason,
     max_offline_minutes: row.max_offline_minutes,
+    passive_listen: row.passive_listen ?? null,
     installer_id: row.installer_id,
     install_fingerprint: row.install_fingerprint,
     created_at: row.created_at,

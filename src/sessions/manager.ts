@@ -108,7 +108,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     if (c.status === 'uninstalled') return new AppError('jump_client_uninstalled');
     if (c.status === 'disabled') return new AppError('jump_client_disabled');
     if (c.status === 'updating' || c.needs_update) return new AppError('jump_client_updating');
-    if (!agents.isConnected(c.id)) {
+    // A passive client holds no link: the Jump wakes it, whatever its last check-in says.
+    if (!agents.isConnected(c.id) && c.connection_type !== 'passive') {
       return c.status === 'online' ? new AppError('active_not_connected') : new AppError('jump_client_offline');
     }
     return undefined;
@@ -134,20 +135,38 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         startRecording({ file: recordingFile(id), cols: size.cols, rows: size.rows, title: `${client.name} — ${owner.name}` }),
       );
       sessions.set(id, session);
+      // While a passive client is being reached, the deadline means it could not be: connect_timeout.
+      const reaching = new AbortController();
       const result = new Promise<void>((resolve, reject) => {
         const settle = (err?: AppError): void => {
           if (!spawning.has(id)) return;
           spawning.delete(id);
+          reaching.abort();
           slot.release(err ? 'error' : 'ready');
           if (err) reject(err);
           else resolve();
         };
         spawning.set(id, { slot, settle });
-        slot.timedOut.then(() => settle(new AppError('session_spawn_timeout')));
+        slot.timedOut.then(() => settle(new AppError(reaching.signal.aborted ? 'session_spawn_timeout' : 'connect_timeout')));
         signal?.addEventListener('abort', () => settle(new AppError('session_internal_error', { message: 'The request was aborted.' })), { once: true });
       });
-      const sent = agents.send(client.id, { type: 'session_open', session_id: id, token, cols: size.cols, rows: size.rows });
-      if (!sent) spawning.get(id)?.settle(new AppError('active_not_connected'));
+      const open = (): void => {
+        const sent = agents.send(client.id, { type: 'session_open', session_id: id, token, cols: size.cols, rows: size.rows });
+        if (!sent) spawning.get(id)?.settle(new AppError('active_not_connected'));
+      };
+      if (agents.isConnected(client.id) || client.connection_type !== 'passive') {
+        reaching.abort();
+        open();
+      } else {
+        agents.reach(client, reaching.signal).then(
+          () => {
+            if (!spawning.has(id)) return;
+            reaching.abort();
+            open();
+          },
+          () => undefined, // the deadline or the caller ended the Jump: settled already
+        );
+      }
       try {
         await result;
       } catch (err) {

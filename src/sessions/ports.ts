@@ -2,12 +2,18 @@
  * The narrow interfaces the session logic talks through. The hub implements them over its
  * WebSockets; tests implement them with plain objects. Nothing here knows about uWebSockets.js.
  */
+import type { JumpClient } from '../registry/index.ts';
 import type { HubMessage } from '../shared/protocol.ts';
 
 /** The agents' control links, as the session logic needs them. */
 export interface AgentLink {
   isConnected(clientId: number): boolean;
   send(clientId: number, message: HubMessage): boolean;
+  /**
+   * Wakes a passive client and resolves once its agent has linked; rejects when `signal` aborts
+   * first (SPEC A6).
+   */
+  reach(client: JumpClient, signal: AbortSignal): Promise<void>;
 }
 
 /** One end of a WebSocket: the agent's session socket or a technician's terminal. */

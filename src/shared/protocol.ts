@@ -41,6 +41,19 @@ const text = (max: number) => v.pipe(v.string(), v.maxLength(max));
 const count = v.pipe(v.number(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
 
 export const InstallModeSchema = v.picklist(['service', 'user']);
+export const ConnectionTypeSchema = v.picklist(['active', 'passive']);
+export type ConnectionType = v.InferOutput<typeof ConnectionTypeSchema>;
+
+/**
+ * Where a passive client listens to be woken (SPEC A6): its port, and the address it is bound to
+ * when it is bound to one (none: every interface; the hub then tries the host names and IPs the
+ * client reported).
+ */
+export const PassiveListenSchema = v.strictObject({
+  port: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65_535)),
+  address: v.optional(v.pipe(v.string(), v.ip())),
+});
+export type PassiveListen = v.InferOutput<typeof PassiveListenSchema>;
 
 /** SPEC A3: what a Jump Client reports about its machine. */
 export const StatisticsSchema = v.strictObject({
@@ -71,6 +84,13 @@ export const HelloMessage = v.strictObject({
   agent_version: text(32),
   disabled: v.boolean(),
   statistics: StatisticsSchema,
+  /**
+   * How the agent runs now. Sent by agents that know connection types; the hub answers them with
+   * the type the console set, and keeps its welcome in the older shape for agents that do not.
+   */
+  connection_type: v.optional(ConnectionTypeSchema),
+  /** A passive agent's listening port. */
+  listen: v.optional(PassiveListenSchema),
 });
 
 export const StatsMessage = v.strictObject({ type: v.literal('stats'), statistics: StatisticsSchema });
@@ -117,6 +137,8 @@ export const WelcomeMessage = v.strictObject({
   /** Give up and uninstall after this long without reaching the appliance (minutes). */
   max_offline_minutes: v.pipe(v.number(), v.integer(), v.minValue(1)),
   update: v.nullable(UpdateOffer),
+  /** The connection type the console set; only to agents whose hello had one. */
+  connection_type: v.optional(ConnectionTypeSchema),
 });
 
 export const UpdateMessage = v.strictObject({ type: v.literal('update'), update: UpdateOffer });
@@ -126,6 +148,7 @@ export const SettingsMessage = v.strictObject({
   type: v.literal('settings'),
   statistics_interval_seconds: v.pipe(v.number(), v.integer(), v.minValue(1)),
   max_offline_minutes: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  connection_type: v.optional(ConnectionTypeSchema),
 });
 
 /**

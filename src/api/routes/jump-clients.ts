@@ -124,6 +124,7 @@ export function createJumpClientRoutes(deps: ApiDeps): Hono<ApiEnv> {
       audit(actor, plan.moved ? 'moved' : 'changed', id, row, plan.next);
       return plan.next;
     });
+    if (patch.connection_type !== undefined || patch.max_offline_minutes !== undefined) deps.agents.notify(id);
     return c.json(publicJumpClient(after));
   });
 

@@ -52,6 +52,7 @@ export function createSettingsRoutes(deps: ApiDeps): Hono<ApiEnv> {
       registry.audit.record({ event_type: 'changed', item_type: 'settings', item_id: 'settings', actor, before, after: next });
       return next;
     });
+    if (patch.statistics_interval_seconds !== undefined) deps.agents.notify();
     return c.json(after);
   });
 

@@ -1,0 +1,67 @@
+/** Presence of passive clients on a real registry in a temp dir: their links and their check-ins. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { openRegistry, type JumpClient, type Registry } from '../registry/index.ts';
+import type { Logger } from '../shared/log.ts';
+import { createPresence, markOverdue, MISSED_CHECK_INS } from './presence.ts';
+
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
+const NOW = Date.parse('2026-06-01T12:00:00Z');
+const INTERVAL_MS = 300_000;
+
+const row = (id: number, fields: Partial<JumpClient>): JumpClient => ({
+  id, name: `c${id}`, hostname: `c${id}`, fqdn: '', jump_group_id: 1, jump_group_type: 'shared', tag: '', comments: '',
+  connection_type: 'passive', install_mode: 'user', status: 'online', operating_system: '', console_user: '',
+  private_ip: '', public_ip: '', agent_version: '0.1.0', last_connect_timestamp: NOW, last_disconnect_timestamp: null,
+  last_disconnect_reason: null, last_access_timestamp: null, is_lost: false, needs_update: false, unavailable_reason: null,
+  max_offline_minutes: null, statistics: null, secret_hash: 'x', installer_id: '0'.repeat(32),
+  install_fingerprint: String(id).padStart(64, '0'), created_at: 0, updated_at: 0, ...fields,
+});
+
+describe('passive presence', () => {
+  let dir: string;
+  let registry: Registry;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'jumpgate-presence-unit-'));
+    registry = await openRegistry(dir);
+  });
+  after(async () => {
+    await registry.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a passive link closing leaves the status; an active one goes offline', async () => {
+    await registry.write(() => {
+      registry.clients.put(row(1, {}));
+      registry.clients.put(row(2, { connection_type: 'active' }));
+    });
+    const presence = createPresence({ registry, log: quiet, currentAgent: () => undefined, now: () => NOW + 1000 });
+    await presence.disconnected(1, 'closed by the agent', true);
+    await presence.disconnected(2, 'connection lost', false);
+    assert.equal(registry.clients.get(1)?.status, 'online');
+    assert.equal(registry.clients.get(1)?.last_disconnect_reason, 'closed by the agent');
+    assert.equal(registry.clients.get(2)?.status, 'offline');
+  });
+
+  it(`marks offline the passive clients that missed ${MISSED_CHECK_INS} check-ins, unless linked`, async () => {
+    const late = NOW - MISSED_CHECK_INS * INTERVAL_MS - 61_000;
+    await registry.write(() => {
+      registry.clients.put(row(10, { last_connect_timestamp: late }));
+      registry.clients.put(row(11, { last_connect_timestamp: late, status: 'disabled' }));
+      registry.clients.put(row(12, { last_connect_timestamp: late })); // linked now
+      registry.clients.put(row(13, { last_connect_timestamp: NOW - INTERVAL_MS })); // on time
+      registry.clients.put(row(14, { last_connect_timestamp: late, connection_type: 'active' }));
+      registry.clients.put(row(15, { last_connect_timestamp: late, status: 'uninstalled' }));
+    });
+    assert.equal(registry.settings.get().statistics_interval_seconds * 1000, INTERVAL_MS);
+    const marked = await markOverdue(registry, (id) => id === 12, NOW);
+    assert.equal(marked, 2);
+    const status = (id: number) => registry.clients.get(id)?.status;
+    assert.deepEqual([10, 11, 12, 13, 14, 15].map(status), ['offline', 'offline', 'online', 'online', 'online', 'uninstalled']);
+    assert.equal(registry.clients.get(10)?.unavailable_reason, `missed ${MISSED_CHECK_INS} check-ins`);
+    assert.equal(await markOverdue(registry, () => false, NOW), 1, 'only the one linked before is left to mark');
+  });
+});
