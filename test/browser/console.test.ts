@@ -67,6 +67,20 @@ describe('the console', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not ins
     assert.match((await stats.textContent()) ?? '', /Console user\s*alice/);
     assert.match((await stats.textContent()) ?? '', /Rack 4, front office/);
     await w.shot('11-search-and-statistics.png');
+    // A passive client's pane names its wake port as last reported (set here in the registry).
+    const { registry } = w.t.appliance;
+    const dbId = registry.clients.summaries().find((c) => c.name === 'db-01')!.id;
+    const asPassive = async (passive: boolean) =>
+      registry.write(() => {
+        const row = registry.clients.get(dbId)!;
+        registry.clients.put({ ...row, connection_type: passive ? 'passive' : 'active', passive_listen: passive ? { port: 5832, address: '127.0.0.1' } : null });
+      });
+    await asPassive(true);
+    await page().getByLabel('Search Jump Clients').fill('');
+    await page().getByLabel('Search Jump Clients').press('Enter');
+    await rowNamed('db-01').click();
+    await stats.getByText('Passive · wake port 5832 (127.0.0.1)').waitFor();
+    await asPassive(false);
     await page().getByLabel('Search Jump Clients').fill('');
     await page().getByLabel('Search Jump Clients').press('Enter');
     await page().locator('#jc-count', { hasText: '3 Jump Clients' }).waitFor();

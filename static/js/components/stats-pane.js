@@ -12,6 +12,13 @@ import { bytes, dateTime, percentUsed, uptime } from './format.js';
 
 let token = 0;
 
+/** Active or passive; a passive client's wake port (and bound address) as it last reported them. */
+function jumpMethod(c) {
+  const method = t(`method.${c.connection_type}`);
+  const listen = c.connection_type === 'passive' ? c.passive_listen : null;
+  return listen ? `${method} · ${t('stats.wakePort', { port: listen.port })}${listen.address ? ` (${listen.address})` : ''}` : method;
+}
+
 function rows(c) {
   const s = c.statistics;
   const text = (v) => (v === null || v === undefined || v === '' ? '—' : String(v));
@@ -30,7 +37,7 @@ function rows(c) {
     detail(t('stats.disk'), s ? `${bytes(s.disk_total_bytes - s.disk_free_bytes)} / ${bytes(s.disk_total_bytes)} (${percentUsed(s.disk_total_bytes, s.disk_free_bytes)})` : '—'),
     detail(t('stats.agent'), text(s?.agent_version || c.agent_version)),
     detail(t('stats.mode'), t(`mode.${c.install_mode}`)),
-    detail(t('field.jump_method'), t(`method.${c.connection_type}`)),
+    detail(t('field.jump_method'), jumpMethod(c)),
     detail(t('field.group'), groupNameOf(c.jump_group_type, c.jump_group_id)),
     detail(t('field.tag'), text(c.tag)),
     detail(t('field.comments'), text(c.comments)),
