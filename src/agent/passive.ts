@@ -86,6 +86,8 @@ export async function superviseCheckIns(options: CheckInOptions): Promise<Superv
           ...options.handlers,
           message(message, send) {
             if (message.type === 'welcome') welcomedAt = Date.now();
+            // A session starting counts as busy from its request: the link must not close under a spawn.
+            if (message.type === 'session_open') lastBusy = Date.now();
             options.handlers.message(message, send);
           },
         },
