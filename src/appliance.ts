@@ -89,7 +89,7 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
         const waking = new AbortController();
         signal.addEventListener('abort', () => waking.abort(), { once: true });
         const targets = wakeTargets({ ...client, private_ips: client.statistics?.private_ips ?? [] });
-        void wake(targets, client.id, waking.signal);
+        void wake(targets, client.id, client.secret_hash, waking.signal);
         try {
           await linked;
         } finally {
@@ -124,9 +124,14 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
         });
       }
     };
-    // Passive clients that stopped checking in turn offline (SPEC A6); checked twice a minute.
+    // Twice a minute: passive clients that stopped checking in, and active clients without a link,
+    // turn offline (the latter once agents have had two minutes to come back after a start).
+    const startedAt = Date.now();
     const overdue = setInterval(() => {
-      markOverdue(registry, (id) => agents.isConnected(id), Date.now()).catch((err: unknown) => log.error('check-in sweep failed', { module: 'fleet', err }));
+      const now = Date.now();
+      markOverdue(registry, (id) => agents.isConnected(id), now, now - startedAt > 120_000).catch((err: unknown) =>
+        log.error('presence sweep failed', { module: 'fleet', err }),
+      );
     }, 30_000);
     overdue.unref();
     const maintenance = startMaintenance({

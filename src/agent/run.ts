@@ -168,7 +168,7 @@ export async function runAgent(dir: string, supervised: boolean): Promise<number
       message: onMessage,
       contact: () => lifecycle.contact(Date.now()),
     };
-    for (;;) {
+    while (!stop.signal.aborted) {
       phase = new AbortController();
       const relay = (): void => phase.abort();
       stop.signal.addEventListener('abort', relay, { once: true });
@@ -186,7 +186,7 @@ export async function runAgent(dir: string, supervised: boolean): Promise<number
             });
       stop.signal.removeEventListener('abort', relay);
       if (end.kind === 'removed') removed = end.reason;
-      if (end.kind === 'removed' || stop.signal.aborted) break;
+      if (end.kind === 'removed') break;
     }
     stopWatch();
     return exitCode;

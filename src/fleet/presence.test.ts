@@ -6,11 +6,17 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openRegistry, type JumpClient, type Registry } from '../registry/index.ts';
 import type { Logger } from '../shared/log.ts';
+import type { Statistics } from '../shared/protocol.ts';
 import { createPresence, markOverdue, MISSED_CHECK_INS } from './presence.ts';
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const INTERVAL_MS = 300_000;
+const STATS: Statistics = {
+  hostname: 'db-01', fqdn: 'db-01.corp.test', operating_system: 'Debian GNU/Linux', os_version: '12', arch: 'x64',
+  kernel: '6.1.0', console_user: '', private_ips: [], uptime_seconds: 1, cpu_load: [], memory_total_bytes: 1,
+  memory_free_bytes: 1, disk_total_bytes: 1, disk_free_bytes: 1, agent_version: '0.1.0', install_mode: 'user',
+};
 
 const row = (id: number, fields: Partial<JumpClient>): JumpClient => ({
   id, name: `c${id}`, hostname: `c${id}`, fqdn: '', jump_group_id: 1, jump_group_type: 'shared', tag: '', comments: '',
@@ -46,7 +52,7 @@ describe('passive presence', () => {
     assert.equal(registry.clients.get(2)?.status, 'offline');
   });
 
-  it(`marks offline the passive clients that missed ${MISSED_CHECK_INS} check-ins, unless linked`, async () => {
+  it(`marks offline the passive clients past their check-in, and unlinked active ones when asked`, async () => {
     const late = NOW - MISSED_CHECK_INS * INTERVAL_MS - 61_000;
     await registry.write(() => {
       registry.clients.put(row(10, { last_connect_timestamp: late }));
@@ -55,13 +61,34 @@ describe('passive presence', () => {
       registry.clients.put(row(13, { last_connect_timestamp: NOW - INTERVAL_MS })); // on time
       registry.clients.put(row(14, { last_connect_timestamp: late, connection_type: 'active' }));
       registry.clients.put(row(15, { last_connect_timestamp: late, status: 'uninstalled' }));
+      // Checked in when the period was an hour: due by its own deadline, not today's period.
+      registry.clients.put(row(16, { last_connect_timestamp: late, check_in_due_at: NOW + 600_000 }));
+      registry.clients.put(row(17, { last_connect_timestamp: NOW - 1000, check_in_due_at: NOW - 1 }));
     });
     assert.equal(registry.settings.get().statistics_interval_seconds * 1000, INTERVAL_MS);
-    const marked = await markOverdue(registry, (id) => id === 12, NOW);
-    assert.equal(marked, 2);
+    const linked = (id: number) => id === 12;
+    assert.equal(await markOverdue(registry, linked, NOW, false), 3);
     const status = (id: number) => registry.clients.get(id)?.status;
-    assert.deepEqual([10, 11, 12, 13, 14, 15].map(status), ['offline', 'offline', 'online', 'online', 'online', 'uninstalled']);
+    const ids = [10, 11, 12, 13, 14, 15, 16, 17];
+    assert.deepEqual(ids.map(status), ['offline', 'offline', 'online', 'online', 'online', 'uninstalled', 'online', 'offline']);
     assert.equal(registry.clients.get(10)?.unavailable_reason, `missed ${MISSED_CHECK_INS} check-ins`);
-    assert.equal(await markOverdue(registry, () => false, NOW), 1, 'only the one linked before is left to mark');
+    assert.equal(await markOverdue(registry, linked, NOW, true), 1, 'the active client without a link');
+    assert.equal(registry.clients.get(14)?.status, 'offline');
+    assert.equal(registry.clients.get(14)?.unavailable_reason, 'not connected');
+    assert.equal(await markOverdue(registry, () => false, NOW, true), 1, 'only the one linked before is left to mark');
+  });
+
+  it('records a passive check-in\'s port and deadline, and clears them when the client links as active', async () => {
+    await registry.write(() => registry.clients.put(row(20, { status: 'offline' })));
+    const presence = createPresence({ registry, log: quiet, currentAgent: () => undefined, now: () => NOW });
+    const hello = { agent_version: '0.1.0', disabled: false, statistics: STATS };
+    const welcome = await presence.connected(20, { ...hello, connection_type: 'passive', listen: { port: 5832 } }, '198.51.100.7');
+    assert.equal(welcome?.connection_type, 'passive');
+    assert.deepEqual(registry.clients.get(20)?.passive_listen, { port: 5832 });
+    assert.equal(registry.clients.get(20)?.check_in_due_at, NOW + MISSED_CHECK_INS * INTERVAL_MS + 60_000);
+    assert.equal(registry.clients.get(20)?.status, 'online');
+    await presence.connected(20, { ...hello, connection_type: 'active' }, '198.51.100.7');
+    assert.equal(registry.clients.get(20)?.passive_listen, null);
+    assert.equal(registry.clients.get(20)?.check_in_due_at, null);
   });
 });

@@ -137,7 +137,9 @@ export function createPresence(options: PresenceOptions): FleetPort {
         is_lost: false,
         unavailable_reason: hello.disabled ? 'disabled by the user at the machine' : needsUpdate ? 'updating' : null,
         last_connect_timestamp: now(),
-        ...(hello.connection_type === 'passive' ? { passive_listen: hello.listen ?? null } : {}),
+        ...(hello.connection_type === 'passive'
+          ? { passive_listen: hello.listen ?? null, check_in_due_at: now() + checkInGraceMs(registry) }
+          : { passive_listen: null, check_in_due_at: null }),
       }));
       if (!row) return undefined;
       const settings = registry.settings.get();
@@ -215,17 +217,26 @@ export const MISSED_CHECK_INS = 3;
 /** Slack on top, for a check-in that is slow to arrive. */
 const CHECK_IN_SLACK_MS = 60_000;
 
+/** From a check-in to when the client counts as offline without another (at the current period). */
+function checkInGraceMs(registry: Registry): number {
+  return MISSED_CHECK_INS * registry.settings.get().statistics_interval_seconds * 1000 + CHECK_IN_SLACK_MS;
+}
+
 /**
- * Marks offline the passive clients whose last check-in is older than `MISSED_CHECK_INS`
- * statistics intervals (their check-in period), unless they are linked now. Returns how many.
+ * Marks offline the clients that show as reachable but are not: a passive client whose check-in is
+ * overdue (`check_in_due_at`, set at each check-in with the period it was told then), and, when
+ * `sweepActive`, an active client without a link (its link ended without a word, by a crash of the
+ * appliance, or it was switched to active while it was not linked). Linked clients are left alone.
+ * Returns how many were marked.
  */
-export async function markOverdue(registry: Registry, isLinked: (clientId: number) => boolean, now: number): Promise<number> {
-  const overdueMs = MISSED_CHECK_INS * registry.settings.get().statistics_interval_seconds * 1000 + CHECK_IN_SLACK_MS;
-  const due = (s: { connection_type: string; status: ClientStatus; last_connect_timestamp: number | null; id: number }): boolean =>
-    s.connection_type === 'passive' &&
-    (s.status === 'online' || s.status === 'disabled' || s.status === 'updating') &&
-    now - (s.last_connect_timestamp ?? 0) > overdueMs &&
-    !isLinked(s.id);
+export async function markOverdue(registry: Registry, isLinked: (clientId: number) => boolean, now: number, sweepActive: boolean): Promise<number> {
+  const due = (s: { connection_type: string; status: ClientStatus; check_in_due_at?: number | null; last_connect_timestamp: number | null; id: number }): string | undefined => {
+    if (s.status !== 'online' && s.status !== 'disabled' && s.status !== 'updating') return undefined;
+    if (isLinked(s.id)) return undefined;
+    if (s.connection_type === 'active') return sweepActive ? 'not connected' : undefined;
+    const dueAt = s.check_in_due_at ?? (s.last_connect_timestamp ?? 0) + checkInGraceMs(registry);
+    return now > dueAt ? `missed ${MISSED_CHECK_INS} check-ins` : undefined;
+  };
   const ids: number[] = [];
   for (const s of registry.clients.unordered()) if (due(s)) ids.push(s.id);
   if (ids.length === 0) return 0;
@@ -233,8 +244,8 @@ export async function markOverdue(registry: Registry, isLinked: (clientId: numbe
     let marked = 0;
     for (const id of ids) {
       const row = registry.clients.get(id);
-      if (!row || !due(row)) continue;
-      const reason = `missed ${MISSED_CHECK_INS} check-ins`;
+      const reason = row && due(row);
+      if (!row || !reason) continue;
       registry.clients.put({ ...row, status: 'offline', unavailable_reason: reason, last_disconnect_reason: reason, last_disconnect_timestamp: now, updated_at: now });
       marked++;
     }

@@ -56,6 +56,8 @@ export interface JumpClient {
   max_offline_minutes: number | null;
   /** A passive client's listening port, as it reported at its last check-in (SPEC A6). */
   passive_listen?: { port: number; address?: string } | null;
+  /** A passive client is offline once this passes without a check-in (set at each check-in). */
+  check_in_due_at?: number | null;
   statistics: ClientStatistics | null;
   /** Internal: never serialised by the API. */
   secret_hash: string;
@@ -187,6 +189,7 @@ export function summarize(row: JumpClient): ClientSummary {
     unavailable_reason: row.unavailable_reason,
     max_offline_minutes: row.max_offline_minutes,
     passive_listen: row.passive_listen ?? null,
+    check_in_due_at: row.check_in_due_at ?? null,
     installer_id: row.installer_id,
     install_fingerprint: row.install_fingerprint,
     created_at: row.created_at,

@@ -1,13 +1,16 @@
 /**
  * Waking a passive Jump Client (SPEC A6). A passive client holds no connection; it listens on a
- * TCP port. To jump to it the hub connects there and sends one JSON line, the client answers with
- * one line and, when the wake was for it, links to its pinned appliance as an active client would.
+ * TCP port. To jump to it the hub connects there; the client sends a challenge (a fresh nonce),
+ * the hub answers with a wake naming the client and proving it knows the client's credential,
+ * and the client acknowledges and links to its pinned appliance as an active client would.
  *
- * A wake carries no secret and asks for nothing but that link: a forged one makes the client
- * connect to its own appliance, authenticated by its own credentials, which the hub closes again
- * when no Jump waits. So the listener needs no key, only bounds (one short line, a few seconds,
- * a few connections at once), and it answers a wake meant for another client with a refusal.
+ * The proof is an HMAC of the nonce keyed with the SHA-256 of the client's secret: the appliance
+ * keeps exactly that hash, the client can compute it, and nobody else has it. So a wake from
+ * anyone else (or one replayed: the nonce is new each time) is refused, with the same answer as a
+ * wake for another client, and the port tells a stranger nothing. The listener is bounded all the
+ * same: one short line, a few seconds, a few connections at once.
  */
+import { createHmac } from 'node:crypto';
 import * as v from 'valibot';
 
 /** The port a passive client listens on unless told otherwise. */
@@ -17,17 +20,34 @@ export const MAX_WAKE_LINE = 256;
 /** How long either side waits for the other's line. */
 export const WAKE_LINE_TIMEOUT_MS = 5_000;
 
+const hex = (length: number) => v.pipe(v.string(), v.regex(new RegExp(`^[0-9a-f]{${length}}$`)));
+
+/** The client's first line. */
+export const WakeChallenge = v.strictObject({ type: v.literal('challenge'), nonce: hex(32) });
+export type WakeChallenge = v.InferOutput<typeof WakeChallenge>;
+
+/** The hub's answer. */
 export const WakeRequest = v.strictObject({
   type: v.literal('wake'),
   client_id: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER)),
+  proof: hex(64),
 });
 export type WakeRequest = v.InferOutput<typeof WakeRequest>;
 
+/** The client's last line. */
 export const WakeReply = v.variant('type', [
   v.strictObject({ type: v.literal('wake_ack') }),
   v.strictObject({ type: v.literal('wake_refused'), reason: v.pipe(v.string(), v.maxLength(128)) }),
 ]);
 export type WakeReply = v.InferOutput<typeof WakeReply>;
+
+/** What a client answers to any wake that is not a proven one for itself. */
+export const NOT_FOR_THIS_CLIENT = 'not a wake for this Jump Client';
+
+/** The proof for `nonce`: HMAC-SHA-256 keyed with the hex SHA-256 of the client's secret. */
+export function wakeProof(secretHash: string, clientId: number, nonce: string): string {
+  return createHmac('sha256', secretHash).update(`jumpgate-wake\n${clientId}\n${nonce}`).digest('hex');
+}
 
 /** Parses one line (without its newline) against `schema`; a reason when it does not fit. */
 export function parseWakeLine<T>(schema: v.GenericSchema<unknown, T>, line: string): { ok: true; value: T } | { ok: false; reason: string } {

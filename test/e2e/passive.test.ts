@@ -2,7 +2,8 @@
  * SPEC A6 end to end: a passive Jump Client installed from the real `.bin`, listening on loopback.
  * It checks in and lets go of its link; a Jump wakes it through its port and gets a real shell; its
  * port refuses wakes for other clients and malformed lines; the console switches it to active and
- * back; and once it cannot be reached a Jump fails with the catalog's connect_timeout.
+ * back; one whose address cannot be bound checks in without a port; and once it cannot be reached
+ * a Jump fails with the catalog's connect_timeout.
  */
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
@@ -23,13 +24,20 @@ const linked = async (): Promise<number> => {
   return Number(/^jumpgate_agents_connected (\d+)$/m.exec(text)?.[1]);
 };
 
-/** Sends one line to the client's wake port and returns the line it answers. */
-function wakeLine(port: number, line: string): Promise<string> {
+/** Takes the client's challenge on its wake port, sends `line`, and returns the answer. */
+function wakeLine(port: number, line: string): Promise<any> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => socket.write(line + '\n'));
+    const socket = connect({ host: '127.0.0.1', port });
     let got = '';
-    socket.on('data', (d) => (got += d.toString()));
-    socket.on('end', () => resolve(got.trim()));
+    socket.on('data', (d) => {
+      if (!got.includes('\n') && (got + d.toString()).includes('\n')) socket.write(line + '\n');
+      got += d.toString();
+    });
+    socket.on('end', () => {
+      const [challenge, answer] = got.trim().split('\n').map((l) => JSON.parse(l));
+      assert.equal(challenge.type, 'challenge');
+      resolve(answer);
+    });
     socket.on('error', reject);
     socket.setTimeout(10_000, () => socket.destroy(new Error('no answer')));
   });
@@ -73,13 +81,14 @@ describe('a passive Jump Client', () => {
     assert.equal(await linked(), 1, 'the woken link stays a while after the session');
   });
 
-  it('answers a wake for another client, or a malformed line, with a refusal', async () => {
+  it('refuses a wake without the proof of its credential, or a malformed one', async () => {
     const { port } = (await client()).passive_listen;
-    assert.deepEqual(JSON.parse(await wakeLine(port, JSON.stringify({ type: 'wake', client_id: clientId + 1000 }))), { type: 'wake_refused', reason: 'not this Jump Client' });
-    const malformed = JSON.parse(await wakeLine(port, '{"type":"wake","client_id":"x"}'));
+    const unproven = await wakeLine(port, JSON.stringify({ type: 'wake', client_id: clientId, proof: '0'.repeat(64) }));
+    assert.deepEqual(unproven, { type: 'wake_refused', reason: 'not a wake for this Jump Client' });
+    const malformed = await wakeLine(port, '{"type":"wake","client_id":"x"}');
     assert.equal(malformed.type, 'wake_refused');
     assert.match(malformed.reason, /^malformed: client_id/);
-    assert.equal(JSON.parse(await wakeLine(port, 'not json')).type, 'wake_refused');
+    assert.equal((await wakeLine(port, 'not json')).type, 'wake_refused');
   });
 
   it('holds a link once switched to active, and lets go again once switched back', async () => {
@@ -94,6 +103,24 @@ describe('a passive Jump Client', () => {
     await eventually(async () => (await linked()) === 0, 20_000, 'the link let go');
     await eventually(async () => (await client()).passive_listen !== null, 20_000, 'checked in again as passive');
     assert.equal((await client()).status, 'online');
+  });
+
+  it('checks in without a port when its address cannot be bound, and cannot be woken', async () => {
+    const parent = installs.track(installParent());
+    const installer = await createInstaller(a, { name: 'e2e-passive-unbound', connection_type: 'passive' });
+    // 192.0.2.1 (documentation range) is on no interface here: binding fails, nothing is sent.
+    const unbound = await installClient(await downloadBin(a, installer.installer_id, parent), parent, 'unbound', ['--passive-listen', '192.0.2.1:5832']);
+    installs.pid(pidOf(unbound.dir));
+    const row = await waitForClient(a, (r) => r.name === 'e2e-passive-unbound' && r.status === 'online');
+    assert.equal(row.passive_listen, null);
+    await eventually(async () => {
+      const now = (await a.admin.get(`${CLIENTS}/${row.id}`)).body;
+      return now.last_disconnect_timestamp !== null && now.last_disconnect_timestamp >= now.last_connect_timestamp;
+    }, 20_000, 'its check-in link closed');
+    const jump = await a.admin.post('/api/command/v1/jump', { jump_client_id: row.id });
+    assert.equal(jump.status, 504, JSON.stringify(jump.body));
+    assert.equal(jump.body.error.code, 'connect_timeout');
+    assert.ok(pidOf(unbound.dir), 'the agent keeps running');
   });
 
   it('fails a Jump with connect_timeout once it cannot be reached', async () => {
