@@ -72,6 +72,25 @@ describe('jumping (appliance side, scripted agents)', () => {
     assert.ok(lines.some((l) => l.includes('hello')));
   });
 
+  it('jumps through a copy to the same agent, and the copy shows the agent\'s presence', async () => {
+    const c = await client();
+    const group = await createGroup(admin, { name: 'Copies' });
+    const made = await admin.post(`${CFG}/jump-client/${c.id}/copy`, { jump_group_id: group.id, jump_group_type: 'shared', name: 'the copy' });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const copyId = made.body.id;
+    assert.notEqual(copyId, c.id);
+    const res = await admin.post('/api/command/v1/jump', { jump_client_id: copyId });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal((await admin.del(`/api/session/v1/${res.body.session_id}`)).status, 204);
+    const record = await eventually(() => t.appliance.registry.sessions.get(res.body.session_id), 3000, 'session record');
+    assert.equal(record.jump_client_id, copyId, 'the report names the item jumped to');
+    c.agent.close();
+    await eventually(() => t.appliance.registry.clients.get(copyId)?.status === 'offline', 3000, 'the copy offline with its agent');
+    const offline = await admin.post('/api/command/v1/jump', { jump_client_id: copyId });
+    assert.equal(offline.status, 409);
+    assert.equal(offline.body.error.code, 'jump_client_offline');
+  });
+
   it('gives each catalog error of the Jump by really causing it', async () => {
     const missing = await admin.post('/api/command/v1/jump', { jump_client_id: 999_999 });
     assert.equal(missing.status, 404);

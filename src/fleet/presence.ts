@@ -51,6 +51,30 @@ export interface PresenceOptions {
   now?: () => number;
 }
 
+/** What a copy of a Jump Client shows of its endpoint: everything its agent reports or causes. */
+const ENDPOINT_FIELDS = [
+  'hostname', 'fqdn', 'operating_system', 'console_user', 'private_ip', 'public_ip', 'agent_version', 'install_mode',
+  'status', 'needs_update', 'is_lost', 'unavailable_reason', 'statistics', 'last_connect_timestamp',
+  'last_disconnect_timestamp', 'last_disconnect_reason', 'passive_listen', 'check_in_due_at',
+] as const satisfies readonly (keyof JumpClient)[];
+
+/**
+ * Puts an endpoint's row and, when it is the row its agent connects as, the same presence on its
+ * copies (POST .../copy: other Jump Items of the same install), so each shows what the agent
+ * reports. Only inside a write.
+ */
+export function putWithCopies(registry: Registry, next: JumpClient): void {
+  registry.clients.put(next);
+  if (registry.clients.agentOf(next) !== next.id) return;
+  for (const id of registry.clients.byFingerprint(next.install_fingerprint)) {
+    const copy = id === next.id ? undefined : registry.clients.get(id);
+    if (!copy) continue;
+    const mirrored: JumpClient = { ...copy, updated_at: next.updated_at };
+    for (const field of ENDPOINT_FIELDS) (mirrored as unknown as Record<string, unknown>)[field] = next[field] ?? null;
+    registry.clients.put(mirrored);
+  }
+}
+
 /** How long statistics wait to be written with others. */
 const STATS_FLUSH_MS = 50;
 
@@ -89,7 +113,7 @@ export function createPresence(options: PresenceOptions): FleetPort {
         for (const [clientId, statistics] of batch) {
           const row = registry.clients.get(clientId);
           if (!row) continue;
-          registry.clients.put({ ...row, ...fromStatistics(statistics), statistics, updated_at: now() });
+          putWithCopies(registry, { ...row, ...fromStatistics(statistics), statistics, updated_at: now() });
         }
       });
     }
@@ -111,7 +135,7 @@ export function createPresence(options: PresenceOptions): FleetPort {
       const patch = change(row);
       if (!patch) return row;
       const next = { ...row, ...patch, updated_at: now() };
-      registry.clients.put(next);
+      putWithCopies(registry, next);
       return next;
     });
 
@@ -166,7 +190,7 @@ export function createPresence(options: PresenceOptions): FleetPort {
           unavailable_reason: disabled ? 'disabled by the user at the machine' : row.needs_update ? 'updating' : null,
           updated_at: now(),
         };
-        registry.clients.put(next);
+        putWithCopies(registry, next);
         registry.audit.record({
           event_type: 'changed',
           item_type: 'jump_client',
@@ -190,7 +214,7 @@ export function createPresence(options: PresenceOptions): FleetPort {
           last_disconnect_reason: 'uninstalled on the machine',
           updated_at: now(),
         };
-        registry.clients.put(next);
+        putWithCopies(registry, next);
         registry.audit.record({
           event_type: 'uninstalled',
           item_type: 'jump_client',
@@ -230,9 +254,9 @@ function checkInGraceMs(registry: Registry): number {
  * Returns how many were marked.
  */
 export async function markOverdue(registry: Registry, isLinked: (clientId: number) => boolean, now: number, sweepActive: boolean): Promise<number> {
-  const due = (s: { connection_type: string; status: ClientStatus; check_in_due_at?: number | null; last_connect_timestamp: number | null; id: number }): string | undefined => {
+  const due = (s: { connection_type: string; status: ClientStatus; check_in_due_at?: number | null; last_connect_timestamp: number | null; id: number; install_fingerprint: string }): string | undefined => {
     if (s.status !== 'online' && s.status !== 'disabled' && s.status !== 'updating') return undefined;
-    if (isLinked(s.id)) return undefined;
+    if (isLinked(registry.clients.agentOf(s))) return undefined;
     if (s.connection_type === 'active') return sweepActive ? 'not connected' : undefined;
     const dueAt = s.check_in_due_at ?? (s.last_connect_timestamp ?? 0) + checkInGraceMs(registry);
     return now > dueAt ? `missed ${MISSED_CHECK_INS} check-ins` : undefined;
@@ -246,7 +270,7 @@ export async function markOverdue(registry: Registry, isLinked: (clientId: numbe
       const row = registry.clients.get(id);
       const reason = row && due(row);
       if (!row || !reason) continue;
-      registry.clients.put({ ...row, status: 'offline', unavailable_reason: reason, last_disconnect_reason: reason, last_disconnect_timestamp: now, updated_at: now });
+      putWithCopies(registry, { ...row, status: 'offline', unavailable_reason: reason, last_disconnect_reason: reason, last_disconnect_timestamp: now, updated_at: now });
       marked++;
     }
     return marked;

@@ -237,6 +237,12 @@ export interface JumpClients extends Table<JumpClient> {
   tally(): { installed: number; active: number };
   /** Ids of the clients enrolled from one install directory (normally one). */
   byFingerprint(fingerprint: string): number[];
+  /**
+   * The id the agent of an item's endpoint connects with: the item's own, or for a copy (POST
+   * .../copy: another Jump Item of the same install) the first item of that install, the one
+   * enrolment keeps.
+   */
+  agentOf(item: { id: number; install_fingerprint: string }): number;
   /** Calls `listener` after each committed change: the new summary, or the id of a removed client. */
   onChange(listener: (change: ClientChange) => void): () => void;
 }
@@ -377,6 +383,11 @@ export function createJumpClients(db: RootDatabase, afterCommit: AfterCommit): J
     unordered: () => byId.values(),
     tally: () => ({ installed: tally.installed + staged.installed, active: tally.active + staged.active }),
     byFingerprint: (fingerprint) => [...(fingerprints.get(fingerprint) ?? [])],
+    agentOf(item) {
+      let first = item.id;
+      for (const id of fingerprints.get(item.install_fingerprint) ?? []) if (id < first) first = id;
+      return first;
+    },
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -117,7 +117,11 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
 
   return {
     async jump(owner, client, size = { cols: 80, rows: 24 }, signal) {
-      const refusal = unavailable(client);
+      // A copy is another Jump Item of the same install: its agent and its state are the original's.
+      const agentId = registry.clients.agentOf(client);
+      const endpoint = agentId === client.id ? client : registry.clients.get(agentId);
+      if (!endpoint) throw new AppError('jump_client_uninstalled');
+      const refusal = unavailable(endpoint);
       if (refusal) throw refusal;
       const acquired = limiter.tryAcquire();
       if ('busy' in acquired) {
@@ -130,7 +134,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       const id = randomHexId();
       const token = randomToken(32);
       const session = new Session(
-        { id, token, clientId: client.id, clientName: client.name, owner, cols: size.cols, rows: size.rows, startedAt: now() },
+        { id, token, clientId: client.id, agentId, clientName: client.name, owner, cols: size.cols, rows: size.rows, startedAt: now() },
         events,
         startRecording({ file: recordingFile(id), cols: size.cols, rows: size.rows, title: `${client.name} — ${owner.name}` }),
       );
@@ -151,14 +155,14 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         signal?.addEventListener('abort', () => settle(new AppError('session_internal_error', { message: 'The request was aborted.' })), { once: true });
       });
       const open = (): void => {
-        const sent = agents.send(client.id, { type: 'session_open', session_id: id, token, cols: size.cols, rows: size.rows });
+        const sent = agents.send(agentId, { type: 'session_open', session_id: id, token, cols: size.cols, rows: size.rows });
         if (!sent) spawning.get(id)?.settle(new AppError('active_not_connected'));
       };
-      if (agents.isConnected(client.id) || client.connection_type !== 'passive') {
+      if (agents.isConnected(agentId) || endpoint.connection_type !== 'passive') {
         reaching.abort();
         open();
       } else {
-        agents.reach(client, reaching.signal).then(
+        agents.reach(endpoint, reaching.signal).then(
           () => {
             if (!spawning.has(id)) return;
             reaching.abort();
@@ -194,7 +198,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
 
     attachAgent(clientId, sessionId, token, port) {
       const s = sessions.get(sessionId);
-      if (!s || s.init.clientId !== clientId || !safeEqual(s.init.token, token) || s.phase !== 'spawning') return undefined;
+      if (!s || s.init.agentId !== clientId || !safeEqual(s.init.token, token) || s.phase !== 'spawning') return undefined;
       s.attachAgent(port);
       return {
         message: (m) => s.onAgentMessage(m),
@@ -225,19 +229,19 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
 
     agentGone(clientId) {
       for (const s of [...sessions.values()]) {
-        if (s.init.clientId === clientId && s.phase === 'spawning') spawning.get(s.id)?.settle(new AppError('active_not_connected'));
+        if (s.init.agentId === clientId && s.phase === 'spawning') spawning.get(s.id)?.settle(new AppError('active_not_connected'));
       }
     },
 
     sessionRefused(clientId, sessionId, reason, message) {
       const s = sessions.get(sessionId);
-      if (!s || s.init.clientId !== clientId) return;
+      if (!s || s.init.agentId !== clientId) return;
       const err = reason === 'disabled' ? new AppError('jump_client_disabled') : new AppError('session_internal_error', { cause: new Error(message) });
       spawning.get(sessionId)?.settle(err);
     },
 
     endForClient(clientId, reason) {
-      for (const s of [...sessions.values()]) if (s.init.clientId === clientId) s.end(reason);
+      for (const s of [...sessions.values()]) if (s.init.clientId === clientId || s.init.agentId === clientId) s.end(reason);
     },
 
     endAll(reason) {

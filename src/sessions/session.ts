@@ -30,7 +30,10 @@ export type SessionPhase = 'spawning' | 'active' | 'ended';
 export interface SessionInit {
   id: string;
   token: string;
+  /** The Jump Item jumped to. */
   clientId: number;
+  /** The id its agent connects with: the item's, or for a copy the original item's. */
+  agentId: number;
   clientName: string;
   owner: SessionOwner;
   cols: number;
