@@ -1,6 +1,7 @@
 /**
  * Remove and Properties for one or several Jump Clients (SPEC C3, D4): Remove asks first and
- * deletes each (access is revoked at once); Properties moves group, sets tag, comments and name
+ * deletes each (access is revoked at once); Properties moves group, sets the Jump method (active
+ * or passive), tag, comments and name
  * (name only for one item), with Reset to clear the choices, and PATCHes each item with only what
  * changed. Failures are listed per item with the catalog message.
  */
@@ -52,14 +53,18 @@ export function editProperties(rows, done) {
   const sameGroup = rows.every((r) => r.jump_group_type === first.jump_group_type && r.jump_group_id === first.jump_group_id);
   const group = selectField({ id: 'prop-group', label: t('field.group'), options: groupOptions(), value: `${first.jump_group_type}:${first.jump_group_id}` });
   const name = inputField({ id: 'prop-name', label: t('field.name'), value: single?.name ?? '' });
+  const sameMethod = rows.every((r) => r.connection_type === first.connection_type);
+  const methods = [['active', t('method.active')], ['passive', t('method.passive')]];
+  const method = selectField({ id: 'prop-method', label: t('field.jump_method'), options: methods, value: first.connection_type });
   const tag = inputField({ id: 'prop-tag', label: t('field.tag'), value: single ? single.tag : '', hint: t('prop.tagHint') });
   const comments = inputField({ id: 'prop-comments', label: t('field.comments'), value: single ? single.comments : '', multiline: true });
-  const fields = { group, tag, comments };
+  const fields = { group, jump_method: method, tag, comments };
   // With several items, each field applies only when its box is ticked.
   const apply = Object.fromEntries(
     Object.keys(fields).map((k) => [k, single ? null : checkField({ id: `prop-apply-${k}`, label: t('prop.apply', { field: t(`field.${k}`) }) })]),
   );
   if (!single && !sameGroup) group.input.value = '';
+  if (!single && !sameMethod) method.input.value = '';
   const reset = h('button', { type: 'button', class: 'secondary', id: 'prop-reset' }, t('action.reset'));
   const save = h('button', { type: 'submit', class: 'primary-inline', id: 'prop-save', form: 'prop-form' }, t('action.save'));
   const form = h(
@@ -73,6 +78,7 @@ export function editProperties(rows, done) {
   reset.addEventListener('click', () => {
     name.input.value = single?.name ?? '';
     group.input.value = sameGroup ? `${first.jump_group_type}:${first.jump_group_id}` : '';
+    method.input.value = sameMethod ? first.connection_type : '';
     tag.input.value = '';
     comments.input.value = '';
     for (const a of Object.values(apply)) if (a) a.input.checked = false;
@@ -88,6 +94,7 @@ export function editProperties(rows, done) {
         const g = parseGroupValue(group.input.value);
         if (g.jump_group_type !== row.jump_group_type || g.jump_group_id !== row.jump_group_id) Object.assign(body, g);
       }
+      if (wanted('jump_method') && method.input.value && method.input.value !== row.connection_type) body.connection_type = method.input.value;
       if (wanted('tag') && tag.input.value.trim() !== row.tag) body.tag = tag.input.value.trim();
       if (wanted('comments') && comments.input.value !== row.comments) body.comments = comments.input.value;
       return Object.keys(body).length ? patch(`/api/config/v1/jump-client/${row.id}`, body) : Promise.resolve();
