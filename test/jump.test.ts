@@ -72,7 +72,7 @@ describe('jumping (appliance side, scripted agents)', () => {
     assert.ok(lines.some((l) => l.includes('hello')));
   });
 
-  it('jumps through a copy to the same agent, and the copy shows the agent\'s presence', async () => {
+  it('jumps through a copy to the same agent; the copy shows the agent\'s presence and follows its original', async () => {
     const c = await client();
     const group = await createGroup(admin, { name: 'Copies' });
     const made = await admin.post(`${CFG}/jump-client/${c.id}/copy`, { jump_group_id: group.id, jump_group_type: 'shared', name: 'the copy' });
@@ -89,6 +89,20 @@ describe('jumping (appliance side, scripted agents)', () => {
     const offline = await admin.post('/api/command/v1/jump', { jump_client_id: copyId });
     assert.equal(offline.status, 409);
     assert.equal(offline.body.error.code, 'jump_client_offline');
+
+    // One agent, one connection type: set on the original, followed by the copy, refused on it.
+    const own = await admin.patch(`${CFG}/jump-client/${copyId}`, { connection_type: 'passive' });
+    assert.equal(own.status, 409);
+    assert.equal(own.body.error.code, 'conflict');
+    assert.equal((await admin.patch(`${CFG}/jump-client/${c.id}`, { connection_type: 'passive' })).status, 200);
+    assert.equal(t.appliance.registry.clients.get(copyId)?.connection_type, 'passive');
+
+    // The original removed: its agent is revoked, and the copy says so.
+    assert.equal((await admin.del(`${CFG}/jump-client/${c.id}`)).status, 204);
+    assert.equal(t.appliance.registry.clients.get(copyId)?.status, 'uninstalled');
+    const orphan = await admin.post('/api/command/v1/jump', { jump_client_id: copyId });
+    assert.equal(orphan.status, 409);
+    assert.equal(orphan.body.error.code, 'jump_client_uninstalled');
   });
 
   it('gives each catalog error of the Jump by really causing it', async () => {

@@ -56,6 +56,8 @@ const ENDPOINT_FIELDS = [
   'hostname', 'fqdn', 'operating_system', 'console_user', 'private_ip', 'public_ip', 'agent_version', 'install_mode',
   'status', 'needs_update', 'is_lost', 'unavailable_reason', 'statistics', 'last_connect_timestamp',
   'last_disconnect_timestamp', 'last_disconnect_reason', 'passive_listen', 'check_in_due_at',
+  // How the agent links and when it removes itself: one agent, one answer.
+  'connection_type', 'max_offline_minutes',
 ] as const satisfies readonly (keyof JumpClient)[];
 
 /**
@@ -73,6 +75,23 @@ export function putWithCopies(registry: Registry, next: JumpClient): void {
     for (const field of ENDPOINT_FIELDS) (mirrored as unknown as Record<string, unknown>)[field] = next[field] ?? null;
     registry.clients.put(mirrored);
   }
+}
+
+/**
+ * The original of copied Jump Items was removed: its agent is revoked, so the copies can no longer
+ * be reached. They stay (whoever may remove them decides) and show `uninstalled` with the reason.
+ * Call before removing `original`, inside the same write. Returns the copies' ids.
+ */
+export function orphanCopies(registry: Registry, original: JumpClient, now: number): number[] {
+  if (registry.clients.agentOf(original) !== original.id) return [];
+  const ids = registry.clients.byFingerprint(original.install_fingerprint).filter((id) => id !== original.id);
+  for (const id of ids) {
+    const copy = registry.clients.get(id);
+    if (!copy) continue;
+    const reason = 'the original Jump Item was removed';
+    registry.clients.put({ ...copy, status: 'uninstalled', unavailable_reason: reason, last_disconnect_reason: reason, last_disconnect_timestamp: now, updated_at: now });
+  }
+  return ids;
 }
 
 /** How long statistics wait to be written with others. */

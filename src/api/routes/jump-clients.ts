@@ -7,6 +7,7 @@ import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import type { ItemRef } from '../../access/index.ts';
 import type { AuditActor, JumpClient, Registry } from '../../registry/index.ts';
+import { orphanCopies, putWithCopies } from '../../fleet/index.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { ApiEnv } from '../env.ts';
 import type { ApiDeps } from '../index.ts';
@@ -119,8 +120,15 @@ export function createJumpClientRoutes(deps: ApiDeps): Hono<ApiEnv> {
           throw new AppError('active_limit_reached');
         }
       }
+      const isCopy = registry.clients.agentOf(row) !== row.id;
+      if (isCopy && (plan.next.connection_type !== row.connection_type || plan.next.max_offline_minutes !== row.max_offline_minutes)) {
+        throw new AppError('conflict', {
+          message: "A copy follows its original Jump Client's connection type and maximum offline time; change them there.",
+          details: { field: plan.next.connection_type !== row.connection_type ? 'connection_type' : 'max_offline_minutes' },
+        });
+      }
       if (plan.needs.length === 0) return row;
-      registry.clients.put(plan.next);
+      putWithCopies(registry, plan.next);
       audit(actor, plan.moved ? 'moved' : 'changed', id, row, plan.next);
       return plan.next;
     });
@@ -134,6 +142,7 @@ export function createJumpClientRoutes(deps: ApiDeps): Hono<ApiEnv> {
     await registry.write(() => {
       const row = viewable(check, id);
       requirePermission(check('perm_remove', row), 'id', 'perm_remove');
+      orphanCopies(registry, row, now());
       registry.clients.remove(id);
       audit(actor, 'deleted', id, row, null);
     });

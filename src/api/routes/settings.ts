@@ -52,7 +52,9 @@ export function createSettingsRoutes(deps: ApiDeps): Hono<ApiEnv> {
       registry.audit.record({ event_type: 'changed', item_type: 'settings', item_id: 'settings', actor, before, after: next });
       return next;
     });
-    if (patch.statistics_interval_seconds !== undefined) deps.agents.notify();
+    // Agents are told what concerns them: the statistics interval, and the offline time after which
+    // they remove themselves (the deletion threshold, unless the client has its own).
+    if (patch.statistics_interval_seconds !== undefined || patch.delete_after_days !== undefined) deps.agents.notify();
     return c.json(after);
   });
 
