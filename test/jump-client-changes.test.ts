@@ -112,7 +112,7 @@ describe('changing Jump Clients', () => {
           assert.equal(res.body.error.code, 'forbidden');
           assert.equal(res.body.error.field, field);
         }
-        if (status === 404) assert.equal(res.body.error.code, 'not_found');
+        if (status === 404) assert.equal(res.body.error.code, 'jump_client_not_found');
       }
       assert.deepEqual(registry.clients.get(jc.id), jc, 'nothing changed: an unchanged value needs no permission');
       assert.equal(auditOf(jc.id).length, 0);

@@ -162,12 +162,12 @@ describe('listing and showing Jump Clients', () => {
         assert.equal(res.body.id, c[item].id);
         assert.equal(res.body.secret_hash, undefined);
       } else {
-        assert.equal(res.body.error.code, 'not_found');
+        assert.equal(res.body.error.code, 'jump_client_not_found');
       }
     }
     const missing = await w.as.admin.get(`${LIST}/99999`);
     assert.equal(missing.status, 404);
-    assert.equal(missing.body.error.code, 'not_found');
+    assert.equal(missing.body.error.code, 'jump_client_not_found');
     const hidden = await w.as.techout.get(`${LIST}/${c.web.id}`);
     assert.deepEqual(hidden.body, missing.body, 'a hidden item answers exactly like a missing one');
     assert.equal((await w.as.admin.get(`${LIST}/abc`)).status, 404);

@@ -71,10 +71,10 @@ export function createJumpClientRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const now = deps.now ?? Date.now;
   const app = new Hono<ApiEnv>();
 
-  /** The row, if it exists and the caller may view it; else 404 (existence is not leaked). */
+  /** The row, if it exists and the caller may view it; else the catalog's 404 (existence is not leaked). */
   const viewable = (check: ReturnType<typeof itemChecker>, id: number): JumpClient => {
     const row = registry.clients.get(id);
-    if (!row || !check('view', row)) throw new AppError('not_found');
+    if (!row || !check('view', row)) throw new AppError('jump_client_not_found');
     return row;
   };
 
