@@ -161,6 +161,21 @@ describe('enrolment and updates of Jump Clients', () => {
     }
   });
 
+  it('places a command-line Jump Group only where the installer\'s creator may deploy', async () => {
+    // techadm administers Servers (g1) only; mover administers both.
+    const made = await w.as.techadm.post(INSTALLERS, { jump_group_id: w.g1.id, jump_group_type: 'shared', allow_override_jump_group: true });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const refused = await enroll(made.body.key_info, newFingerprint(), { overrides: { jump_group: 'Databases' } });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.error.field, 'overrides.jump_group');
+    assert.match(refused.body.error.message, /creator may not deploy/);
+    await enrolled(made.body.key_info, newFingerprint(), { overrides: { jump_group: 'Servers' } });
+    const mover = await w.as.mover.post(INSTALLERS, { jump_group_id: w.g1.id, jump_group_type: 'shared', allow_override_jump_group: true });
+    assert.equal(mover.status, 201);
+    const { client_id } = await enrolled(mover.body.key_info, newFingerprint(), { overrides: { jump_group: 'Databases' } });
+    assert.equal(registry().clients.get(client_id)!.jump_group_id, w.g2.id);
+  });
+
   it('refuses beyond the site caps with the exact catalog errors; a re-enrolment is not counted twice', async () => {
     const active = await installer({ connection_type: 'active' });
     const passive = await installer({ connection_type: 'passive' });

@@ -10,6 +10,7 @@
  * - Only the secret's SHA-256 is stored; the secret itself is answered once.
  */
 import type { AuditActor, ConnectionType, Installer, JumpClient, JumpGroupType, Registry } from '../registry/index.ts';
+import { can, loadGrants, loadPrincipal } from '../access/index.ts';
 import { AppError, invalid } from '../shared/errors.ts';
 import { randomToken, safeEqual, sha256Hex } from '../shared/ids.ts';
 import type { EnrollRequest, EnrollResponse } from '../shared/protocol.ts';
@@ -91,10 +92,26 @@ function checkOverrides(installer: Installer, overrides: EnrollRequest['override
   }
 }
 
+/**
+ * Whether the installer's creator may deploy to `group` now (SPEC P2): a Jump Group chosen on the
+ * command line goes only where they could have made the installer for. Older installers name
+ * their creator only by username.
+ */
+function creatorMayDeploy(registry: Registry, installer: Installer, group: { jump_group_type: JumpGroupType; jump_group_id: number }): boolean {
+  const ref = installer.created_by_ref;
+  const legacy = ref ? undefined : registry.users.byUsername(installer.created_by);
+  const creator = ref ? loadPrincipal(registry, ref) : legacy && loadPrincipal(registry, { kind: 'user', id: legacy.id });
+  return creator !== undefined && can(creator, loadGrants(registry, creator), 'perm_add', group);
+}
+
 function placement(registry: Registry, installer: Installer, spec: string | undefined) {
   if (spec !== undefined) {
     const group = resolveJumpGroup(registry, spec);
     if (!group) throw invalid('overrides.jump_group', 'no personal group (user:<username>) or shared group has this name or code name');
+    const same = group.jump_group_type === installer.jump_group_type && group.jump_group_id === installer.jump_group_id;
+    if (!same && !creatorMayDeploy(registry, installer, group)) {
+      throw invalid('overrides.jump_group', "the installer's creator may not deploy Jump Clients to this Jump Group");
+    }
     return group;
   }
   if (!groupExists(registry, installer.jump_group_type, installer.jump_group_id)) {

@@ -25,6 +25,8 @@ export interface Installer {
   allow_override_comments: boolean;
   allow_override_max_offline_minutes: boolean;
   created_by: string;
+  /** Who created it, to check a command-line Jump Group against their rights (absent on older rows). */
+  created_by_ref?: { kind: 'user' | 'api'; id: number };
   created_at: number;
 }
 

@@ -54,8 +54,9 @@ export function downloadUrl(publicUrl: string, installerId: string, platform = '
 
 /** What the API shows of an installer to those who may deploy into its group. */
 export function publicInstaller(row: Installer, publicUrl: string, now: number) {
+  const { created_by_ref: _ref, ...shown } = row;
   return {
-    ...row,
+    ...shown,
     expiration_timestamp: iso(row.expiration_timestamp),
     created_at: iso(row.created_at),
     is_expired: row.expiration_timestamp <= now,

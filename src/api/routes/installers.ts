@@ -66,6 +66,7 @@ export function createInstallerRoutes(deps: ApiDeps, options: DownloadOptions = 
         key_info: randomToken(),
         expiration_timestamp: created + body.valid_duration * MINUTE,
         created_by: actor.name,
+        ...(actor.id === null ? {} : { created_by_ref: { kind: actor.kind === 'api' ? ('api' as const) : ('user' as const), id: actor.id } }),
         created_at: created,
       };
       registry.installers.put(installer);
