@@ -81,3 +81,12 @@ export function initLang() {
   const browser = (navigator.language || '').toLowerCase().startsWith('it') ? 'it' : 'en';
   setLang(LANGUAGES.includes(saved) ? saved : browser);
 }
+
+/**
+ * A reason the appliance gives in English (why a client is unavailable), in the current language
+ * when its dictionary has it, else as given.
+ * @param {string} text
+ */
+export function reasonText(text) {
+  return has(`reason.${text}`) ? t(`reason.${text}`) : text;
+}

@@ -266,6 +266,10 @@ describe('the console', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not ins
     assert.equal(await page().getByRole('button', { name: 'Proprietà' }).count(), 1);
     assert.equal(await page().locator('button.sort[data-sort="console_user"]').innerText(), 'Utente console');
     assert.equal(await page().getByRole('treeitem', { name: 'Tutti gli elementi Jump' }).count(), 1);
+    // The appliance words why a client is unavailable in English; the console says it in Italian.
+    await rowNamed('db-01').click();
+    await page().locator('#stats-details').getByText('Non disponibile perché').waitFor();
+    assert.match((await page().locator('#stats-details').textContent()) ?? '', /Non disponibile perché\s*(chiuso dal Jump Client|connessione persa)/);
     await w.shot('21-jump-it.png');
     await page().getByRole('link', { name: 'Programmi di installazione' }).click();
     await page().getByRole('heading', { name: 'Crea programma di installazione Jump Client' }).waitFor();

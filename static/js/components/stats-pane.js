@@ -5,7 +5,7 @@
  */
 import { get } from '../api.js';
 import { detail, h, mount } from '../dom.js';
-import { errorMessage, t } from '../i18n.js';
+import { errorMessage, reasonText, t } from '../i18n.js';
 import { statusBadge } from './client-columns.js';
 import { groupNameOf } from './directory.js';
 import { bytes, dateTime, percentUsed, uptime } from './format.js';
@@ -44,7 +44,7 @@ function rows(c) {
     detail(t('stats.lastConnect'), dateTime(c.last_connect_timestamp)),
     detail(t('stats.lastDisconnect'), dateTime(c.last_disconnect_timestamp)),
     detail(t('field.last_access'), dateTime(c.last_access_timestamp)),
-    c.unavailable_reason ? detail(t('stats.unavailable'), c.unavailable_reason) : null,
+    c.unavailable_reason ? detail(t('stats.unavailable'), reasonText(c.unavailable_reason)) : null,
     detail(t('stats.reported'), s ? dateTime(s.reported_at) : '—'),
   ];
 }

@@ -60,4 +60,17 @@ export const it = {
   'remove.many': 'Rimuovere {n} Jump Client? L’accesso viene revocato subito.', 'remove.done': '{n} rimossi.',
   'prop.title': 'Proprietà del Jump Client', 'prop.many': 'Modifica di {n} Jump Client: selezionare i campi da applicare.', 'prop.apply': 'Modifica {field}',
   'prop.tagHint': 'Se vuoto, l’elemento torna al livello più alto del suo Gruppo Jump.', 'prop.saved': '{n} salvati.',
+  // Why a client is unavailable, as the appliance words it (English there): the Italian here.
+  'reason.disabled by the user at the machine': 'disattivato dall’utente sul computer remoto',
+  'reason.updating': 'in aggiornamento',
+  'reason.uninstalled on the machine': 'disinstallato sul computer remoto',
+  'reason.closed by the agent': 'chiuso dal Jump Client',
+  'reason.the agent stopped': 'il Jump Client si è fermato',
+  'reason.connection lost': 'connessione persa',
+  'reason.the appliance is shutting down': 'l’appliance si sta arrestando',
+  'reason.replaced by a newer connection of the same Jump Client': 'sostituito da una connessione più recente dello stesso Jump Client',
+  'reason.missed 3 check-ins': 'ha mancato 3 contatti periodici',
+  'reason.not connected': 'non connesso',
+  'reason.the original Jump Item was removed': 'l’elemento Jump originale è stato rimosso',
+  'reason.the Jump Client was removed': 'il Jump Client è stato rimosso',
 };
