@@ -85,10 +85,11 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
       isConnected: (id) => agents.isConnected(id),
       send: (id, m) => agents.send(id, m),
       async reach(client, signal) {
+        const targets = wakeTargets({ ...client, private_ips: client.statistics?.private_ips ?? [] });
+        if (targets.length === 0) throw new Error('the client reported no address to wake it at');
         const linked = agents.whenLinked(client.id, signal);
         const waking = new AbortController();
         signal.addEventListener('abort', () => waking.abort(), { once: true });
-        const targets = wakeTargets({ ...client, private_ips: client.statistics?.private_ips ?? [] });
         void wake(targets, client.id, client.secret_hash, waking.signal);
         try {
           await linked;

@@ -97,9 +97,22 @@ describe('jumping (appliance side, scripted agents)', () => {
     assert.equal((await admin.patch(`${CFG}/jump-client/${c.id}`, { connection_type: 'passive' })).status, 200);
     assert.equal(t.appliance.registry.clients.get(copyId)?.connection_type, 'passive');
 
-    // The original removed: its agent is revoked, and the copy says so.
+    // Back to active turns the copy active too: the active cap counts both.
+    const { registry } = t.appliance;
+    const cap = registry.settings.get().max_active_jump_clients;
+    assert.equal((await admin.patch(`${CFG}/settings`, { max_active_jump_clients: registry.clients.tally().active + 1 })).status, 200);
+    const over = await admin.patch(`${CFG}/jump-client/${c.id}`, { connection_type: 'active' });
+    assert.equal(over.status, 409);
+    assert.equal(over.body.error.code, 'active_limit_reached');
+    assert.equal((await admin.patch(`${CFG}/settings`, { max_active_jump_clients: cap })).status, 200);
+
+    // The original removed: its agent is revoked, and the copy says so. It leaves the install's
+    // fingerprint, so a reinstall there is a new endpoint rather than a takeover of the copy.
+    const fingerprint = registry.clients.get(c.id)!.install_fingerprint;
     assert.equal((await admin.del(`${CFG}/jump-client/${c.id}`)).status, 204);
-    assert.equal(t.appliance.registry.clients.get(copyId)?.status, 'uninstalled');
+    assert.equal(registry.clients.get(copyId)?.status, 'uninstalled');
+    assert.notEqual(registry.clients.get(copyId)?.install_fingerprint, fingerprint);
+    assert.deepEqual(registry.clients.byFingerprint(fingerprint), []);
     const orphan = await admin.post('/api/command/v1/jump', { jump_client_id: copyId });
     assert.equal(orphan.status, 409);
     assert.equal(orphan.body.error.code, 'jump_client_uninstalled');

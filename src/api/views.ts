@@ -20,6 +20,7 @@ export function publicJumpClient(jc: JumpClient) {
   return {
     ...rest,
     passive_listen: jc.passive_listen ?? null,
+    check_in_due_at: iso(jc.check_in_due_at),
     last_connect_timestamp: iso(jc.last_connect_timestamp),
     last_disconnect_timestamp: iso(jc.last_disconnect_timestamp),
     last_access_timestamp: iso(jc.last_access_timestamp),
@@ -38,6 +39,7 @@ export function publicSummary(s: ClientSummary) {
   const { sb0: _0, sb1: _1, sb2: _2, sb3: _3, sb4: _4, sb5: _5, sb6: _6, sb7: _7, ...rest } = withBits;
   return {
     ...rest,
+    check_in_due_at: iso(s.check_in_due_at),
     last_connect_timestamp: iso(s.last_connect_timestamp),
     last_disconnect_timestamp: iso(s.last_disconnect_timestamp),
     last_access_timestamp: iso(s.last_access_timestamp),

@@ -137,4 +137,18 @@ describe('enrolment decisions', () => {
     assert.notEqual(other.client_id, victim.id);
     assert.equal(registry.clients.get(victim.id)!.secret_hash, victim.secret_hash);
   });
+
+  it('checks a command-line group against the creator of an older installer, found by name', async () => {
+    await registry.write(() => {
+      registry.groups.put({ id: registry.groups.nextId(), name: 'Elsewhere', code_name: 'else', comments: '', created_at: NOW, updated_at: NOW });
+      registry.apiAccounts.put({ id: registry.apiAccounts.nextId(), name: 'deployer', client_id: 'deployer-client', secret_hash: 'x', is_admin: true, enabled: true, created_at: NOW });
+      registry.installers.put(installerRow({ installer_id: 'f'.repeat(32), key_info: 'api-'.padEnd(43, 'a'), allow_override_jump_group: true, created_by: 'api:deployer' }));
+      registry.installers.put(installerRow({ installer_id: '9'.repeat(32), key_info: 'ghost-'.padEnd(43, 'h'), allow_override_jump_group: true, created_by: 'ghost' }));
+    });
+    const placed = await enroll(registry, request('api-'.padEnd(43, 'a'), 'legacy-api', { overrides: { jump_group: 'Elsewhere' } }), ctx);
+    assert.equal(registry.clients.get(placed.client_id)?.jump_group_id, resolveJumpGroup(registry, 'Elsewhere')?.jump_group_id);
+    await rejects(enroll(registry, request('ghost-'.padEnd(43, 'h'), 'legacy-ghost', { overrides: { jump_group: 'Elsewhere' } }), ctx), 400, /creator may not deploy/);
+    const home = await enroll(registry, request('ghost-'.padEnd(43, 'h'), 'legacy-home', { overrides: { jump_group: 'Data Centre' } }), ctx);
+    assert.ok(home.client_id, "the installer's own group needs no check");
+  });
 });

@@ -10,11 +10,11 @@
  * - Only the secret's SHA-256 is stored; the secret itself is answered once.
  */
 import type { AuditActor, ConnectionType, Installer, JumpClient, JumpGroupType, Registry } from '../registry/index.ts';
-import { can, loadGrants, loadPrincipal } from '../access/index.ts';
+import { can, loadGrants, loadPrincipal, type Principal } from '../access/index.ts';
 import { AppError, invalid } from '../shared/errors.ts';
 import { randomToken, safeEqual, sha256Hex } from '../shared/ids.ts';
 import type { EnrollRequest, EnrollResponse } from '../shared/protocol.ts';
-import { fromStatistics } from './presence.ts';
+import { fromStatistics, putWithCopies } from './presence.ts';
 
 /** Kept for callers that compare messages; the catalog (`installer_not_found`, `installer_expired`) has them. */
 export const INSTALLER_UNKNOWN_MESSAGE = 'The installer does not exist or has been deleted.';
@@ -98,10 +98,21 @@ function checkOverrides(installer: Installer, overrides: EnrollRequest['override
  * their creator only by username.
  */
 function creatorMayDeploy(registry: Registry, installer: Installer, group: { jump_group_type: JumpGroupType; jump_group_id: number }): boolean {
-  const ref = installer.created_by_ref;
-  const legacy = ref ? undefined : registry.users.byUsername(installer.created_by);
-  const creator = ref ? loadPrincipal(registry, ref) : legacy && loadPrincipal(registry, { kind: 'user', id: legacy.id });
+  const creator = installer.created_by_ref ? loadPrincipal(registry, installer.created_by_ref) : legacyCreator(registry, installer.created_by);
   return creator !== undefined && can(creator, loadGrants(registry, creator), 'perm_add', group);
+}
+
+/**
+ * The creator of an installer made before installers kept a reference: by the name recorded, a
+ * username or `api:<account name>`. One renamed since is not found, and the override is refused.
+ */
+function legacyCreator(registry: Registry, name: string): Principal | undefined {
+  if (name.startsWith('api:')) {
+    const account = registry.apiAccounts.list().find((a) => a.name === name.slice(4));
+    return account && { kind: 'api', account };
+  }
+  const user = registry.users.byUsername(name);
+  return user && { kind: 'user', user };
 }
 
 function placement(registry: Registry, installer: Installer, spec: string | undefined) {
@@ -193,7 +204,8 @@ export async function enroll(registry: Registry, request: EnrollRequest, ctx: En
     checkDeployCaps(registry, installer.connection_type, previous?.id);
     const id = previous?.id ?? registry.clients.nextId();
     const row = buildRow(id, previous, installer, request, group, secretHash, ctx);
-    registry.clients.put(row);
+    // A reinstall replaces the endpoint's credential: its copies follow (the old one opens nothing).
+    putWithCopies(registry, row);
     const actor: AuditActor = { kind: 'agent', id, name: `agent:${id}` };
     registry.audit.record({
       event_type: previous ? 'changed' : 'created',

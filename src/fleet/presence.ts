@@ -56,8 +56,8 @@ const ENDPOINT_FIELDS = [
   'hostname', 'fqdn', 'operating_system', 'console_user', 'private_ip', 'public_ip', 'agent_version', 'install_mode',
   'status', 'needs_update', 'is_lost', 'unavailable_reason', 'statistics', 'last_connect_timestamp',
   'last_disconnect_timestamp', 'last_disconnect_reason', 'passive_listen', 'check_in_due_at',
-  // How the agent links and when it removes itself: one agent, one answer.
-  'connection_type', 'max_offline_minutes',
+  // How the agent links, when it removes itself, and the credential it holds: one agent, one answer.
+  'connection_type', 'max_offline_minutes', 'secret_hash',
 ] as const satisfies readonly (keyof JumpClient)[];
 
 /**
@@ -89,7 +89,16 @@ export function orphanCopies(registry: Registry, original: JumpClient, now: numb
     const copy = registry.clients.get(id);
     if (!copy) continue;
     const reason = 'the original Jump Item was removed';
-    registry.clients.put({ ...copy, status: 'uninstalled', unavailable_reason: reason, last_disconnect_reason: reason, last_disconnect_timestamp: now, updated_at: now });
+    // Off the install's fingerprint: a reinstall in the same place is a new endpoint, not this copy.
+    registry.clients.put({
+      ...copy,
+      install_fingerprint: sha256Hex(`orphaned copy ${copy.id} of ${copy.install_fingerprint}`),
+      status: 'uninstalled',
+      unavailable_reason: reason,
+      last_disconnect_reason: reason,
+      last_disconnect_timestamp: now,
+      updated_at: now,
+    });
   }
   return ids;
 }

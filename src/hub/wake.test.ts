@@ -1,12 +1,13 @@
 /** Waking a passive client: the hub's side against the agent's real listener, on loopback. */
 import assert from 'node:assert/strict';
 import { connect, createServer, type Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { describe, it } from 'node:test';
 import { listenForWakes, type WakeListenerOptions } from '../agent/wake-listener.ts';
 import { sha256Hex } from '../shared/ids.ts';
 import type { Logger } from '../shared/log.ts';
 import { NOT_FOR_THIS_CLIENT, wakeProof } from '../shared/wake.ts';
-import { wake, wakeTargets } from './wake.ts';
+import { mayKnock, wake, wakeTargets } from './wake.ts';
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 const KEY = sha256Hex('the-client-secret');
@@ -40,7 +41,7 @@ const client = { fqdn: 'db-01.corp.test', hostname: 'db-01', public_ip: '198.51.
 
 describe('wake targets', () => {
   it('are the bound address alone, or every routable reported IP and name, and the public IP, once', () => {
-    assert.deepEqual(wakeTargets({ ...client, passive_listen: { port: 5832, address: '10.1.2.3' } }), [{ host: '10.1.2.3', port: 5832 }]);
+    assert.deepEqual(wakeTargets({ ...client, passive_listen: { port: 5832, address: '10.1.2.3' } }), [{ host: '10.1.2.3', port: 5832, local: false }]);
     assert.deepEqual(
       wakeTargets({ ...client, passive_listen: { port: 6000 } }).map((t) => t.host),
       ['10.0.0.5', 'db-01.corp.test', 'db-01', '198.51.100.7'],
@@ -48,10 +49,15 @@ describe('wake targets', () => {
     assert.deepEqual(wakeTargets({ ...client, passive_listen: null }), [], 'never checked in with a port: nowhere to knock');
   });
 
-  it('take loopback only from an agent the hub saw on loopback', () => {
-    assert.deepEqual(wakeTargets({ ...client, passive_listen: { port: 1, address: '127.0.0.1' } }), [], 'a remote agent cannot point the hub at itself');
-    assert.deepEqual(wakeTargets({ ...client, fqdn: 'localhost', hostname: 'x..y', passive_listen: { port: 1 } }).map((t) => t.host), ['10.0.0.5', '198.51.100.7']);
-    assert.deepEqual(wakeTargets({ ...client, public_ip: '127.0.0.1', passive_listen: { port: 1, address: '127.0.0.1' } }), [{ host: '127.0.0.1', port: 1 }]);
+  it('never point a remote agent\'s wake at the appliance\'s own machine, however it is spelled', () => {
+    const own = Object.values(networkInterfaces()).flatMap((l) => l ?? []).map((i) => i.address).find((a) => !a.startsWith('127.') && a !== '::1');
+    for (const address of ['127.0.0.1', '127.1.2.3', '0:0:0:0:0:0:0:1', '::ffff:7f00:1', '::ffff:127.0.0.1', '0.0.0.0', 'fe80::1', ...(own ? [own] : [])]) {
+      assert.deepEqual(wakeTargets({ ...client, passive_listen: { port: 1, address } }), [], address);
+    }
+    const names = { ...client, private_ips: ['127.1', '2130706433'], fqdn: 'localhost.localdomain', hostname: 'localhost', passive_listen: { port: 1 } };
+    assert.deepEqual(wakeTargets(names).map((t) => t.host), ['198.51.100.7'], 'numeric names and local names are not names');
+    assert.equal(mayKnock('10.0.0.5', false), true);
+    assert.deepEqual(wakeTargets({ ...client, public_ip: '127.0.0.1', passive_listen: { port: 1, address: '127.0.0.1' } }), [{ host: '127.0.0.1', port: 1, local: true }], 'an agent on the appliance\'s own machine');
   });
 });
 
@@ -60,7 +66,7 @@ describe('waking', () => {
     let woken = 0;
     const listener = await listenAs(7, () => woken++);
     try {
-      assert.equal(await wake([{ host: '127.0.0.1', port: listener.port }], 7, KEY, AbortSignal.timeout(5_000)), true);
+      assert.equal(await wake([{ host: '127.0.0.1', port: listener.port, local: true }], 7, KEY, AbortSignal.timeout(5_000)), true);
       assert.equal(woken, 1);
     } finally {
       await listener.close();
@@ -76,10 +82,10 @@ describe('waking', () => {
     await new Promise<void>((r) => closed.close(() => r()));
     try {
       const started = Date.now();
-      const targets = [{ host: '127.0.0.1', port: listener.port }, { host: '127.0.0.1', port: closedPort }];
+      const targets = [{ host: '127.0.0.1', port: listener.port, local: true }, { host: '127.0.0.1', port: closedPort, local: true }];
       assert.equal(await wake(targets, 9, KEY, AbortSignal.timeout(1_500)), false);
       assert.ok(Date.now() - started >= 1_400, 'tried until the deadline');
-      assert.equal(await wake([{ host: '127.0.0.1', port: listener.port }], 8, sha256Hex('another secret'), AbortSignal.timeout(1_500)), false, 'without the credential');
+      assert.equal(await wake([{ host: '127.0.0.1', port: listener.port, local: true }], 8, sha256Hex('another secret'), AbortSignal.timeout(1_500)), false, 'without the credential');
       assert.equal(woken, 0, 'neither woke the client');
       assert.equal(await wake([], 8, KEY, AbortSignal.timeout(300)), false);
     } finally {
@@ -133,7 +139,7 @@ describe('waking', () => {
       await p.line(2);
     }
     // Cut by the listener a second after its answer, though they keep their side open.
-    assert.equal(await wake([{ host: '127.0.0.1', port: listener.port }], 7, KEY, AbortSignal.timeout(5_000)), true);
+    assert.equal(await wake([{ host: '127.0.0.1', port: listener.port, local: true }], 7, KEY, AbortSignal.timeout(5_000)), true);
     const silent = Array.from({ length: 8 }, () => peer(listener.port, true));
     await Promise.all(silent.map((p) => p.line(1)));
     const closed = await Promise.race([listener.close().then(() => true), new Promise((r) => setTimeout(() => r(false), 3_000))]);
@@ -147,7 +153,7 @@ describe('waking', () => {
     try {
       assert.notEqual(second.port, first.port);
       assert.equal(second.address, '127.0.0.1');
-      assert.equal(await wake([{ host: '127.0.0.1', port: second.port }], 2, KEY, AbortSignal.timeout(5_000)), true);
+      assert.equal(await wake([{ host: '127.0.0.1', port: second.port, local: true }], 2, KEY, AbortSignal.timeout(5_000)), true);
     } finally {
       await Promise.all([first.close(), second.close()]);
     }

@@ -6,28 +6,60 @@
  * so a client that is restarting, or a network that drops the first packets, still counts. Ends
  * when acknowledged or when `signal` aborts (the Jump's deadline); the caller waits for the link.
  */
-import { connect, isIP, type Socket } from 'node:net';
+import { lookup } from 'node:dns/promises';
+import { BlockList, connect, isIP, type Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseWakeLine, readOneLine, WakeChallenge, wakeProof, WakeReply } from '../shared/wake.ts';
 
 export interface WakeTarget {
   host: string;
   port: number;
+  /** The client runs on the appliance's machine: its loopback and own addresses are fair game. */
+  local: boolean;
 }
 
 const RETRY_MS = 1_000;
 const ATTEMPT_MS = 3_000;
 
-const loopback = (ip: string): boolean => /^127\./.test(ip) || ip === '::1' || /^::ffff:127\./i.test(ip);
-/** Addresses no other machine can be reached at: unspecified, link-local, multicast. */
-const unroutable = (ip: string): boolean => /^(0\.|169\.254\.|22[4-9]\.|2[3-5]\d\.)/.test(ip) || /^(::$|fe[89ab]|ff)/i.test(ip);
-const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+/** Where a wake never goes: nowhere (unspecified), link-local, multicast, broadcast. */
+const UNROUTABLE = new BlockList();
+UNROUTABLE.addSubnet('0.0.0.0', 8, 'ipv4');
+UNROUTABLE.addSubnet('169.254.0.0', 16, 'ipv4');
+UNROUTABLE.addSubnet('224.0.0.0', 3, 'ipv4');
+UNROUTABLE.addAddress('::', 'ipv6');
+UNROUTABLE.addSubnet('fe80::', 10, 'ipv6');
+UNROUTABLE.addSubnet('ff00::', 8, 'ipv6');
+UNROUTABLE.addSubnet('::ffff:0.0.0.0', 104, 'ipv6');
+UNROUTABLE.addSubnet('::ffff:169.254.0.0', 112, 'ipv6');
+UNROUTABLE.addSubnet('::ffff:224.0.0.0', 99, 'ipv6');
+/** The appliance's own machine: loopback. */
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+LOOPBACK.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
+
+const family = (ip: string): 'ipv4' | 'ipv6' => (isIP(ip) === 6 ? 'ipv6' : 'ipv4');
+const ownAddresses = (): Set<string> =>
+  new Set(Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address.toLowerCase())));
+
+/**
+ * Whether the hub may knock at `ip`: a routable address, and one of the appliance's own machine
+ * (loopback or an address of its interfaces) only for a client that connected from loopback.
+ */
+export function mayKnock(ip: string, local: boolean): boolean {
+  if (isIP(ip) === 0 || UNROUTABLE.check(ip, family(ip))) return false;
+  return local || (!LOOPBACK.check(ip, family(ip)) && !ownAddresses().has(ip.toLowerCase()));
+}
+
+/** A DNS name with a letter in its last label (`127.1` or `2130706433` are addresses in disguise). */
+const HOST_NAME = /^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9-]*[A-Za-z][A-Za-z0-9-]*$/;
+const LOCAL_NAME = /(^|\.)(localhost|localdomain)$/i;
 
 /**
  * The addresses to try for a client: the one it is bound to, else every IP and name it reported,
- * and the public IP the hub saw. What the agent reports is taken only as an IP address or a host
- * name, never an unroutable address, and a loopback one only when the agent connected from
- * loopback (it runs on the appliance's machine): an agent cannot point the hub at the hub's host.
+ * and the public IP the hub saw. What the agent reports counts only as an IP address the hub may
+ * knock at (`mayKnock`) or a DNS name, whose addresses pass the same test when it is resolved.
  */
 export function wakeTargets(client: {
   passive_listen?: { port: number; address?: string } | null;
@@ -38,13 +70,19 @@ export function wakeTargets(client: {
 }): WakeTarget[] {
   const listen = client.passive_listen;
   if (!listen) return [];
-  const local = isIP(client.public_ip) !== 0 && loopback(client.public_ip);
-  const reported = (h: string): boolean =>
-    isIP(h) !== 0 ? !unroutable(h) && (local || !loopback(h)) : HOST_NAME.test(h) && h.toLowerCase() !== 'localhost';
+  const local = isIP(client.public_ip) !== 0 && LOOPBACK.check(client.public_ip, family(client.public_ip));
+  const reported = (h: string): boolean => (isIP(h) !== 0 ? mayKnock(h, local) : HOST_NAME.test(h) && !LOCAL_NAME.test(h));
   const hosts = listen.address
     ? [listen.address].filter(reported)
     : [...client.private_ips.filter(reported), ...[client.fqdn, client.hostname].filter(reported), ...(isIP(client.public_ip) ? [client.public_ip] : [])];
-  return [...new Set(hosts)].map((host) => ({ host, port: listen.port }));
+  return [...new Set(hosts)].map((host) => ({ host, port: listen.port, local }));
+}
+
+/** The address to connect to for a target: itself, or the first of its name's that may be knocked at. */
+async function addressOf(target: WakeTarget): Promise<string | undefined> {
+  if (isIP(target.host) !== 0) return target.host;
+  const found = await lookup(target.host, { all: true }).catch(() => []);
+  return found.map((a) => a.address).find((ip) => mayKnock(ip, target.local));
 }
 
 /** One attempt at one address: resolves true on an acknowledgement, false otherwise. */
@@ -60,17 +98,22 @@ function tryOnce(target: WakeTarget, clientId: number, secretHash: string, signa
     const onAbort = (): void => done(false);
     const limit = setTimeout(() => done(false), ATTEMPT_MS);
     signal.addEventListener('abort', onAbort, { once: true });
-    socket = connect({ host: target.host, port: target.port });
-    socket.on('error', () => done(false));
-    readOneLine(socket, (err, line) => {
-      const challenge = err || line === undefined ? undefined : parseWakeLine(WakeChallenge, line);
-      if (!challenge?.ok) return done(false);
-      const proof = wakeProof(secretHash, clientId, challenge.value.nonce);
-      socket?.write(JSON.stringify({ type: 'wake', client_id: clientId, proof }) + '\n');
-      readOneLine(socket!, (err2, reply) => {
-        const parsed = err2 || reply === undefined ? undefined : parseWakeLine(WakeReply, reply);
-        done(parsed?.ok === true && parsed.value.type === 'wake_ack');
+    /** The client's challenge, our proven wake, its answer. */
+    const converse = (link: Socket): void =>
+      readOneLine(link, (err, line) => {
+        const challenge = err || line === undefined ? undefined : parseWakeLine(WakeChallenge, line);
+        if (!challenge?.ok) return done(false);
+        link.write(JSON.stringify({ type: 'wake', client_id: clientId, proof: wakeProof(secretHash, clientId, challenge.value.nonce) }) + '\n');
+        readOneLine(link, (err2, reply) => {
+          const parsed = err2 || reply === undefined ? undefined : parseWakeLine(WakeReply, reply);
+          done(parsed?.ok === true && parsed.value.type === 'wake_ack');
+        });
       });
+    void addressOf(target).then((address) => {
+      if (address === undefined || signal.aborted) return done(false);
+      socket = connect({ host: address, port: target.port });
+      socket.on('error', () => done(false));
+      converse(socket);
     });
   });
 }

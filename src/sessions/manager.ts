@@ -168,7 +168,9 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
             reaching.abort();
             open();
           },
-          () => undefined, // the deadline or the caller ended the Jump: settled already
+          // Aborted: the deadline or the caller ended the Jump, settled already. Else there is
+          // nowhere to knock (no port, no address): no use holding the slot until the deadline.
+          () => spawning.get(id)?.settle(new AppError('connect_timeout')),
         );
       }
       try {

@@ -117,9 +117,11 @@ describe('a passive Jump Client', () => {
       const now = (await a.admin.get(`${CLIENTS}/${row.id}`)).body;
       return now.last_disconnect_timestamp !== null && now.last_disconnect_timestamp >= now.last_connect_timestamp;
     }, 20_000, 'its check-in link closed');
+    const asked = Date.now();
     const jump = await a.admin.post('/api/command/v1/jump', { jump_client_id: row.id });
     assert.equal(jump.status, 504, JSON.stringify(jump.body));
     assert.equal(jump.body.error.code, 'connect_timeout');
+    assert.ok(Date.now() - asked < 3_000, 'nowhere to knock: refused without holding a spawn slot until the 4 s deadline');
     assert.ok(pidOf(unbound.dir), 'the agent keeps running');
   });
 

@@ -115,12 +115,14 @@ export function createJumpClientRoutes(deps: ApiDeps): Hono<ApiEnv> {
         requireDestination(registry, plan.next);
         requirePermission(check('perm_move', plan.next), 'jump_group_id', 'perm_move');
       }
+      const isCopy = registry.clients.agentOf(row) !== row.id;
       if (row.connection_type === 'passive' && plan.next.connection_type === 'active') {
-        if (registry.clients.tally().active >= registry.settings.get().max_active_jump_clients) {
+        // Copies follow the original, and each counts as a Jump Item: all of them turn active.
+        const turning = isCopy ? 1 : registry.clients.byFingerprint(row.install_fingerprint).length || 1;
+        if (registry.clients.tally().active + turning > registry.settings.get().max_active_jump_clients) {
           throw new AppError('active_limit_reached');
         }
       }
-      const isCopy = registry.clients.agentOf(row) !== row.id;
       if (isCopy && (plan.next.connection_type !== row.connection_type || plan.next.max_offline_minutes !== row.max_offline_minutes)) {
         throw new AppError('conflict', {
           message: "A copy follows its original Jump Client's connection type and maximum offline time; change them there.",
