@@ -180,7 +180,7 @@ export function createPresence(options: PresenceOptions): FleetPort {
     async connected(clientId, hello, publicIp) {
       const offer = options.currentAgent();
       const needsUpdate = offer !== undefined && offer.version !== hello.agent_version;
-      const row = await update(clientId, () => ({
+      const row = await update(clientId, (current) => ({
         ...fromStatistics(hello.statistics),
         statistics: { ...hello.statistics, reported_at: now() },
         public_ip: publicIp,
@@ -191,7 +191,10 @@ export function createPresence(options: PresenceOptions): FleetPort {
         last_connect_timestamp: now(),
         ...(hello.connection_type === 'passive'
           ? { passive_listen: hello.listen ?? null, check_in_due_at: now() + checkInGraceMs(registry) }
-          : { passive_listen: null, check_in_due_at: null }),
+          : // An active client has neither; a row that never was passive is not made to carry them.
+            current.passive_listen != null || current.check_in_due_at != null
+            ? { passive_listen: null, check_in_due_at: null }
+            : {}),
       }));
       if (!row) return undefined;
       const settings = registry.settings.get();
