@@ -186,6 +186,20 @@ describe('the console', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not ins
     await eventually(() => w.t.appliance.registry.clients.get(id)?.connection_type === 'passive', 5000, 'switched to passive');
   });
 
+  it('copies a client into a Jump Group: another item that shows the same agent\'s presence', async () => {
+    await rowNamed('web-01').click({ button: 'right' });
+    await page().getByRole('menuitem', { name: 'Copy' }).click();
+    const dialog = page().getByRole('dialog', { name: 'Copy web-01' });
+    await dialog.getByLabel('Name', { exact: true }).fill('web-01 (copy)');
+    await page().locator('#copy-save').click();
+    await rowNamed('web-01 (copy)').locator('.cell-status', { hasText: 'Online' }).waitFor();
+    const { registry } = w.t.appliance;
+    const copy = registry.clients.summaries().find((c) => c.name === 'web-01 (copy)')!;
+    assert.equal(registry.clients.agentOf(copy), web.id, 'served by web-01\'s agent');
+    await registry.write(() => registry.clients.remove(copy.id));
+    await eventually(async () => !(await visibleNames(page())).includes('web-01 (copy)'), 5000, 'the copy gone again');
+  });
+
   it('creates an installer in the wizard and downloads it', async () => {
     await page().getByRole('link', { name: 'Installers' }).click();
     await page().locator('#installer-wizard').waitFor();

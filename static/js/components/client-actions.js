@@ -3,9 +3,10 @@
  * deletes each (access is revoked at once); Properties moves group, sets the Jump method (active
  * or passive), tag, comments and name
  * (name only for one item), with Reset to clear the choices, and PATCHes each item with only what
- * changed. Failures are listed per item with the catalog message.
+ * changed. Copy makes another Jump Item of one client's endpoint in a Jump Group of your choice.
+ * Failures are listed per item with the catalog message.
  */
-import { del, patch } from '../api.js';
+import { del, patch, post } from '../api.js';
 import { h } from '../dom.js';
 import { errorMessage, t } from '../i18n.js';
 import { checkField, inputField, selectField } from './admin-ui.js';
@@ -100,6 +101,24 @@ export function editProperties(rows, done) {
       return Object.keys(body).length ? patch(`/api/config/v1/jump-client/${row.id}`, body) : Promise.resolve();
     });
     report(failures, t('prop.saved', { n: rows.length - failures.length }));
+    close();
+    done();
+  });
+}
+
+/** Opens the Copy dialog for one row: another Jump Item of the same endpoint, in another group. */
+export function copyClient(row, done) {
+  if (!row) return;
+  const group = selectField({ id: 'copy-group', label: t('field.group'), options: groupOptions(), value: `${row.jump_group_type}:${row.jump_group_id}` });
+  const name = inputField({ id: 'copy-name', label: t('field.name'), value: row.name });
+  const save = h('button', { type: 'submit', class: 'primary-inline', id: 'copy-save', form: 'copy-form' }, t('action.copy'));
+  const form = h('form', { id: 'copy-form', class: 'form' }, h('p', { class: 'muted' }, t('copy.hint')), group.row, name.row);
+  const { close } = openDialog({ title: t('copy.title', { name: row.name }), body: form, actions: [save], id: 'copy-dialog' });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    save.setAttribute('disabled', '');
+    const failures = await each([row], () => post(`/api/config/v1/jump-client/${row.id}/copy`, { ...parseGroupValue(group.input.value), name: name.input.value.trim() || row.name }));
+    report(failures, t('copy.done', { name: name.input.value.trim() || row.name }));
     close();
     done();
   });

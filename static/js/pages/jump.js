@@ -8,7 +8,7 @@ import { h } from '../dom.js';
 import { errorMessage, t } from '../i18n.js';
 import { createClientList } from '../components/client-list.js';
 import { createClientModel } from '../components/client-model.js';
-import { editProperties, removeClients } from '../components/client-actions.js';
+import { copyClient, editProperties, removeClients } from '../components/client-actions.js';
 import { showMenu } from '../components/context-menu.js';
 import { toast } from '../components/dialog.js';
 import { groupNameOf, isAdmin, loadDirectory } from '../components/directory.js';
@@ -33,6 +33,7 @@ function create() {
     jump: () => jump(selection.ids.length === 1 ? model.byId(selection.ids[0]) : selection.row),
     remove: () => removeClients(selectedRows(), () => list.clearSelection(true)),
     properties: () => editProperties(selectedRows(), () => undefined),
+    copy: () => copyClient(selectedRows()[0], () => undefined),
     refresh: () => refresh(),
   };
   const list = createClientList({
@@ -52,6 +53,7 @@ function create() {
           items: [
             { label: t('action.jump'), action: actions.jump, disabled: selection.ids.length !== 1 },
             { label: t('action.properties'), action: actions.properties },
+            { label: t('action.copy'), action: actions.copy, disabled: selection.ids.length !== 1 },
             { label: t('action.remove'), action: actions.remove, danger: true },
             { label: t('action.refresh'), action: actions.refresh },
           ],

@@ -30,6 +30,8 @@ export const en = {
   'remove.many': 'Remove {n} Jump Clients? Access is revoked at once.', 'remove.done': '{n} removed.',
   'prop.title': 'Jump Client properties', 'prop.many': 'Changing {n} Jump Clients: tick the fields to apply.', 'prop.apply': 'Change {field}',
   'prop.tagHint': 'Blank moves the item back to the top level of its Jump Group.', 'prop.saved': '{n} saved.',
+  'action.copy': 'Copy', 'copy.title': 'Copy {name}', 'copy.done': 'Copied as {name}.',
+  'copy.hint': 'Another Jump Item for the same machine, in the Jump Group you choose. A Jump to it reaches the same Jump Client.',
 };
 
 /** @type {typeof en} */
@@ -60,6 +62,8 @@ export const it = {
   'remove.many': 'Rimuovere {n} Jump Client? L’accesso viene revocato subito.', 'remove.done': '{n} rimossi.',
   'prop.title': 'Proprietà del Jump Client', 'prop.many': 'Modifica di {n} Jump Client: selezionare i campi da applicare.', 'prop.apply': 'Modifica {field}',
   'prop.tagHint': 'Se vuoto, l’elemento torna al livello più alto del suo Gruppo Jump.', 'prop.saved': '{n} salvati.',
+  'action.copy': 'Copia', 'copy.title': 'Copia {name}', 'copy.done': 'Copiato come {name}.',
+  'copy.hint': 'Un altro elemento Jump per lo stesso computer, nel Gruppo Jump scelto. Un Jump verso di esso raggiunge lo stesso Jump Client.',
   // Why a client is unavailable, as the appliance words it (English there): the Italian here.
   'reason.disabled by the user at the machine': 'disattivato dall’utente sul computer remoto',
   'reason.updating': 'in aggiornamento',
