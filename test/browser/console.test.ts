@@ -173,17 +173,19 @@ describe('the console', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not ins
     assert.equal(left.includes('old-01') || left.includes('old-02'), false);
   });
 
-  it('edits the properties of a client (tag, Jump method)', async () => {
+  it('edits the properties of a client (tag, Jump method, maximum time offline)', async () => {
     await rowNamed('new-arrival').click({ button: 'right' });
     await page().getByRole('menuitem', { name: 'Properties' }).click();
     const dialog = page().getByRole('dialog', { name: 'Jump Client properties' });
     await dialog.getByLabel('Tag', { exact: true }).fill('fresh');
     assert.equal(await dialog.getByLabel('Jump method', { exact: true }).inputValue(), 'active');
     await dialog.getByLabel('Jump method', { exact: true }).selectOption('passive');
+    await dialog.getByLabel('Maximum time offline (minutes)', { exact: true }).fill('90');
     await page().locator('#prop-save').click();
     await rowNamed('new-arrival').locator('.cell-tag', { hasText: 'fresh' }).waitFor();
     const id = w.t.appliance.registry.clients.summaries().find((c) => c.name === 'new-arrival')!.id;
     await eventually(() => w.t.appliance.registry.clients.get(id)?.connection_type === 'passive', 5000, 'switched to passive');
+    assert.equal(w.t.appliance.registry.clients.get(id)?.max_offline_minutes, 90);
   });
 
   it('copies a client into a Jump Group: another item that shows the same agent\'s presence', async () => {

@@ -1,7 +1,7 @@
 /**
  * Remove and Properties for one or several Jump Clients (SPEC C3, D4): Remove asks first and
  * deletes each (access is revoked at once); Properties moves group, sets the Jump method (active
- * or passive), tag, comments and name
+ * or passive), the maximum time offline, tag, comments and name
  * (name only for one item), with Reset to clear the choices, and PATCHes each item with only what
  * changed. Copy makes another Jump Item of one client's endpoint in a Jump Group of your choice.
  * Failures are listed per item with the catalog message.
@@ -57,9 +57,10 @@ export function editProperties(rows, done) {
   const sameMethod = rows.every((r) => r.connection_type === first.connection_type);
   const methods = [['active', t('method.active')], ['passive', t('method.passive')]];
   const method = selectField({ id: 'prop-method', label: t('field.jump_method'), options: methods, value: first.connection_type });
+  const offline = inputField({ id: 'prop-offline', label: t('field.max_offline'), type: 'number', min: 1, max: 525600, value: single?.max_offline_minutes ?? '', hint: t('inst.maxOfflineHint') });
   const tag = inputField({ id: 'prop-tag', label: t('field.tag'), value: single ? single.tag : '', hint: t('prop.tagHint') });
   const comments = inputField({ id: 'prop-comments', label: t('field.comments'), value: single ? single.comments : '', multiline: true });
-  const fields = { group, jump_method: method, tag, comments };
+  const fields = { group, jump_method: method, max_offline: offline, tag, comments };
   // With several items, each field applies only when its box is ticked.
   const apply = Object.fromEntries(
     Object.keys(fields).map((k) => [k, single ? null : checkField({ id: `prop-apply-${k}`, label: t('prop.apply', { field: t(`field.${k}`) }) })]),
@@ -80,6 +81,7 @@ export function editProperties(rows, done) {
     name.input.value = single?.name ?? '';
     group.input.value = sameGroup ? `${first.jump_group_type}:${first.jump_group_id}` : '';
     method.input.value = sameMethod ? first.connection_type : '';
+    offline.input.value = '';
     tag.input.value = '';
     comments.input.value = '';
     for (const a of Object.values(apply)) if (a) a.input.checked = false;
@@ -96,6 +98,10 @@ export function editProperties(rows, done) {
         if (g.jump_group_type !== row.jump_group_type || g.jump_group_id !== row.jump_group_id) Object.assign(body, g);
       }
       if (wanted('jump_method') && method.input.value && method.input.value !== row.connection_type) body.connection_type = method.input.value;
+      if (wanted('max_offline')) {
+        const minutes = offline.input.value.trim() === '' ? null : Number(offline.input.value);
+        if (minutes !== row.max_offline_minutes) body.max_offline_minutes = minutes;
+      }
       if (wanted('tag') && tag.input.value.trim() !== row.tag) body.tag = tag.input.value.trim();
       if (wanted('comments') && comments.input.value !== row.comments) body.comments = comments.input.value;
       return Object.keys(body).length ? patch(`/api/config/v1/jump-client/${row.id}`, body) : Promise.resolve();

@@ -30,6 +30,7 @@ export const en = {
   'remove.many': 'Remove {n} Jump Clients? Access is revoked at once.', 'remove.done': '{n} removed.',
   'prop.title': 'Jump Client properties', 'prop.many': 'Changing {n} Jump Clients: tick the fields to apply.', 'prop.apply': 'Change {field}',
   'prop.tagHint': 'Blank moves the item back to the top level of its Jump Group.', 'prop.saved': '{n} saved.',
+  'field.max_offline': 'Maximum time offline (minutes)',
   'action.copy': 'Copy', 'copy.title': 'Copy {name}', 'copy.done': 'Copied as {name}.',
   'copy.hint': 'Another Jump Item for the same machine, in the Jump Group you choose. A Jump to it reaches the same Jump Client.',
 };
@@ -62,6 +63,7 @@ export const it = {
   'remove.many': 'Rimuovere {n} Jump Client? L’accesso viene revocato subito.', 'remove.done': '{n} rimossi.',
   'prop.title': 'Proprietà del Jump Client', 'prop.many': 'Modifica di {n} Jump Client: selezionare i campi da applicare.', 'prop.apply': 'Modifica {field}',
   'prop.tagHint': 'Se vuoto, l’elemento torna al livello più alto del suo Gruppo Jump.', 'prop.saved': '{n} salvati.',
+  'field.max_offline': 'Tempo massimo offline (minuti)',
   'action.copy': 'Copia', 'copy.title': 'Copia {name}', 'copy.done': 'Copiato come {name}.',
   'copy.hint': 'Un altro elemento Jump per lo stesso computer, nel Gruppo Jump scelto. Un Jump verso di esso raggiunge lo stesso Jump Client.',
   // Why a client is unavailable, as the appliance words it (English there): the Italian here.
