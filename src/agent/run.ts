@@ -185,8 +185,10 @@ export async function runAgent(dir: string, supervised: boolean): Promise<number
               onListening: (bound) => (listen = bound),
             });
       stop.signal.removeEventListener('abort', relay);
-      if (end.kind === 'removed') removed = end.reason;
-      if (end.kind === 'removed') break;
+      if (end.kind === 'removed') {
+        removed = end.reason;
+        break;
+      }
     }
     stopWatch();
     return exitCode;

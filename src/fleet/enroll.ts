@@ -95,7 +95,7 @@ function checkOverrides(installer: Installer, overrides: EnrollRequest['override
 /**
  * Whether the installer's creator may deploy to `group` now (SPEC P2): a Jump Group chosen on the
  * command line goes only where they could have made the installer for. Older installers name
- * their creator only by username.
+ * their creator only by name.
  */
 function creatorMayDeploy(registry: Registry, installer: Installer, group: { jump_group_type: JumpGroupType; jump_group_id: number }): boolean {
   const creator = installer.created_by_ref ? loadPrincipal(registry, installer.created_by_ref) : legacyCreator(registry, installer.created_by);

@@ -67,8 +67,9 @@ const ENDPOINT_FIELDS = [
  */
 export function putWithCopies(registry: Registry, next: JumpClient): void {
   registry.clients.put(next);
-  if (registry.clients.agentOf(next) !== next.id) return;
-  for (const id of registry.clients.byFingerprint(next.install_fingerprint)) {
+  const endpoint = registry.clients.byFingerprint(next.install_fingerprint);
+  if (endpoint.length < 2 || registry.clients.agentOf(next) !== next.id) return; // no copies, or next is one
+  for (const id of endpoint) {
     const copy = id === next.id ? undefined : registry.clients.get(id);
     if (!copy) continue;
     const mirrored: JumpClient = { ...copy, updated_at: next.updated_at };
@@ -80,12 +81,12 @@ export function putWithCopies(registry: Registry, next: JumpClient): void {
 /**
  * The original of copied Jump Items was removed: its agent is revoked, so the copies can no longer
  * be reached. They stay (whoever may remove them decides) and show `uninstalled` with the reason.
- * Call before removing `original`, inside the same write. Returns the copies' ids.
+ * Call before removing `original`, inside the same write.
  */
-export function orphanCopies(registry: Registry, original: JumpClient, now: number): number[] {
-  if (registry.clients.agentOf(original) !== original.id) return [];
-  const ids = registry.clients.byFingerprint(original.install_fingerprint).filter((id) => id !== original.id);
-  for (const id of ids) {
+export function orphanCopies(registry: Registry, original: JumpClient, now: number): void {
+  if (registry.clients.agentOf(original) !== original.id) return;
+  for (const id of registry.clients.byFingerprint(original.install_fingerprint)) {
+    if (id === original.id) continue;
     const copy = registry.clients.get(id);
     if (!copy) continue;
     const reason = 'the original Jump Item was removed';
@@ -100,7 +101,6 @@ export function orphanCopies(registry: Registry, original: JumpClient, now: numb
       updated_at: now,
     });
   }
-  return ids;
 }
 
 /** How long statistics wait to be written with others. */
