@@ -5,7 +5,8 @@
  * again once nothing needs the link. A proven wake makes it link at once; that link stays while
  * sessions run and for a minute after the last, since a technician often jumps again. A check-in
  * that fails is tried again sooner, with backoff (which a wake does not cut short), but never later
- * than the next period. When its port cannot be bound (an address gone, a port it may not use) it
+ * than the next period. A change at the machine (the person there disables the client) is
+ * reported by checking in at once. When its port cannot be bound (an address gone, a port it may not use) it
  * goes on checking in without one, tries again at each check-in, and the appliance learns that it
  * cannot be woken.
  */
@@ -26,6 +27,8 @@ export interface CheckInOptions extends SupervisorOptions {
   busy(): boolean;
   /** The port (and address) bound, or undefined when none could be: the next hello reports it. */
   onListening(listen: PassiveListen | undefined): void;
+  /** Hands over a function that checks in now (a change at the machine the appliance should know). */
+  onReady?(checkInNow: () => void): void;
 }
 
 /** How long a check-in's link stays after the welcome: an update offer or a Jump racing it. */
@@ -61,6 +64,8 @@ export async function superviseCheckIns(options: CheckInOptions): Promise<Superv
       options.onListening(undefined);
     }
   };
+  // Cuts the wait for the next check-in short (not a failure's backoff); a no-op while linked.
+  options.onReady?.(() => wakeUp?.());
   try {
     let delay = 0;
     let retrying = false; // the last attempt failed: a wake does not cut its backoff short

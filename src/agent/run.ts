@@ -92,6 +92,7 @@ export async function runAgent(dir: string, supervised: boolean): Promise<number
     timers.push(setInterval(switchIfIdle, 1_000));
 
     let send: (m: AgentMessage) => boolean = () => false;
+    let checkInNow = (): void => undefined;
     let statsIntervalMs = 300_000;
     let lastStatsSent = Date.now();
     let updating = false;
@@ -153,7 +154,8 @@ export async function runAgent(dir: string, supervised: boolean): Promise<number
     );
     const stopWatch = watchDisabled(dir, (disabled) => {
       log.info(disabled ? 'disabled locally' : 'enabled locally');
-      send({ type: 'state', disabled });
+      // Linked: say so. A passive client not linked checks in at once instead (its hello says it).
+      if (!send({ type: 'state', disabled })) checkInNow();
     });
     const handlers = {
       hello: (): AgentMessage => ({
@@ -183,7 +185,9 @@ export async function runAgent(dir: string, supervised: boolean): Promise<number
               checkInMs: () => statsIntervalMs,
               busy: () => host.count() > 0,
               onListening: (bound) => (listen = bound),
+              onReady: (now) => (checkInNow = now),
             });
+      checkInNow = () => undefined;
       stop.signal.removeEventListener('abort', relay);
       if (end.kind === 'removed') {
         removed = end.reason;

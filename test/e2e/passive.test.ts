@@ -2,14 +2,15 @@
  * SPEC A6 end to end: a passive Jump Client installed from the real `.bin`, listening on loopback.
  * It checks in and lets go of its link; a Jump wakes it through its port and gets a real shell; its
  * port refuses wakes for other clients and malformed lines; the console switches it to active and
- * back; one whose address cannot be bound checks in without a port; and once it cannot be reached
- * a Jump fails with the catalog's connect_timeout.
+ * back; one whose address cannot be bound checks in without a port; a local disable is reported at
+ * once; and once it cannot be reached a Jump fails with the catalog's connect_timeout.
  */
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startE2eAppliance, stopAll, type E2eAppliance } from '../helpers/e2e-appliance.ts';
-import { CLIENTS, createInstaller, createInstalls, downloadBin, installClient, installParent, pidOf, TEST_USER, waitForClient } from '../helpers/e2e-clients.ts';
+import { CLIENTS, createInstaller, createInstalls, downloadBin, installClient, installParent, pidOf, run, TEST_USER, waitForClient } from '../helpers/e2e-clients.ts';
 import { eventually } from '../helpers/hub-client.ts';
 import { openTerminal } from '../helpers/terminal.ts';
 
@@ -123,6 +124,24 @@ describe('a passive Jump Client', () => {
     assert.equal(jump.body.error.code, 'connect_timeout');
     assert.ok(Date.now() - asked < 3_000, 'nowhere to knock: refused without holding a spawn slot until the 4 s deadline');
     assert.ok(pidOf(unbound.dir), 'the agent keeps running');
+  });
+
+  it('checks in at once when disabled or enabled at the machine, not at its next period', async () => {
+    // A period of an hour, taken up at the client's next check-in (10 s at most).
+    const before = (await client()).last_connect_timestamp;
+    assert.equal((await a.admin.patch('/api/config/v1/settings', { statistics_interval_seconds: 3600 })).status, 200);
+    await eventually(async () => (await client()).last_connect_timestamp !== before, 30_000, 'a check-in that took the new period');
+    await eventually(async () => {
+      const row = await client();
+      return row.last_disconnect_timestamp !== null && row.last_disconnect_timestamp >= row.last_connect_timestamp;
+    }, 20_000, 'its link closed');
+    const agent = join(dir, 'bin', 'jumpgate-agent');
+    const off = await run('runuser', ['-u', TEST_USER, '--', agent, 'disable', '--dir', dir]);
+    assert.equal(off.status, 0, off.stderr);
+    await eventually(async () => (await client()).status === 'disabled', 20_000, 'shown disabled long before the hour');
+    const on = await run('runuser', ['-u', TEST_USER, '--', agent, 'enable', '--dir', dir]);
+    assert.equal(on.status, 0, on.stderr);
+    await eventually(async () => (await client()).status === 'online', 20_000, 'shown online again');
   });
 
   it('fails a Jump with connect_timeout once it cannot be reached', async () => {
