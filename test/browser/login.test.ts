@@ -177,10 +177,21 @@ describe('the console login page', { skip: !existsSync(CHROMIUM) && `${CHROMIUM}
   });
 
   it('goes back to the login page when an authenticated call answers 401', async () => {
+    // The live feed's socket must be up first: revoking while its upgrade is on the way would make
+    // the browser log that refused upgrade, which is not what this test is about.
+    const feedLive = new Promise<void>((resolve) => {
+      const onSocket = (ws: import('playwright-core').WebSocket): void => {
+        if (!ws.url().endsWith('/api/console/v1/events')) return;
+        page.off('websocket', onSocket);
+        ws.once('framereceived', () => resolve());
+      };
+      page.on('websocket', onSocket);
+    });
     await page.getByLabel('Username').fill('admin');
     await page.getByLabel('Password').fill(ADMIN_PASSWORD);
     await page.getByLabel('Password').press('Enter');
     await page.locator('#logged-in-as').waitFor();
+    await feedLive;
     const { registry } = t.appliance;
     await registry.write(() => registry.tokens.removeFor({ kind: 'user', id: 1 })); // revoked elsewhere
     // The console's own wrapper, the same module instance main.js uses.
