@@ -151,4 +151,19 @@ describe('enrolment decisions', () => {
     const home = await enroll(registry, request('ghost-'.padEnd(43, 'h'), 'legacy-home', { overrides: { jump_group: 'Data Centre' } }), ctx);
     assert.ok(home.client_id, "the installer's own group needs no check");
   });
+
+  it('gives a reinstall\'s new credential to the copies of its row, so the old one opens nothing', async () => {
+    const first = await enroll(registry, request('key-'.padEnd(43, 'k'), 'copied:/opt/x'), ctx);
+    const original = registry.clients.get(first.client_id)!;
+    const copyId = await registry.write(() => {
+      const id = registry.clients.nextId();
+      registry.clients.put({ ...original, id, name: 'the copy' });
+      return id;
+    });
+    const again = await enroll(registry, request('key-'.padEnd(43, 'k'), 'copied:/opt/x'), ctx);
+    assert.equal(again.client_id, original.id, 'the original is reused, not the copy');
+    const hash = sha256Hex(again.secret);
+    assert.equal(registry.clients.get(original.id)!.secret_hash, hash);
+    assert.equal(registry.clients.get(copyId)!.secret_hash, hash);
+  });
 });
