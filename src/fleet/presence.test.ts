@@ -78,6 +78,14 @@ describe('passive presence', () => {
     assert.equal(await markOverdue(registry, () => false, NOW, true), 1, 'only the one linked before is left to mark');
   });
 
+  it('marks a whole crashed fleet in writes of bounded size, every row', async () => {
+    await registry.write(() => {
+      for (let id = 1000; id < 3500; id++) registry.clients.put(row(id, { connection_type: 'active' }));
+    });
+    assert.equal(await markOverdue(registry, () => false, NOW, true), 2500);
+    for (const id of [1000, 2000, 3499]) assert.equal(registry.clients.get(id)?.status, 'offline');
+  });
+
   it('records a passive check-in\'s port and deadline, and clears them when the client links as active', async () => {
     await registry.write(() => registry.clients.put(row(20, { status: 'offline' })));
     const presence = createPresence({ registry, log: quiet, currentAgent: () => undefined, now: () => NOW });

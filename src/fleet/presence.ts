@@ -277,6 +277,9 @@ function checkInGraceMs(registry: Registry): number {
   return MISSED_CHECK_INS * registry.settings.get().statistics_interval_seconds * 1000 + CHECK_IN_SLACK_MS;
 }
 
+/** Rows the presence sweep changes in one write. */
+const SWEEP_BATCH = 1_000;
+
 /**
  * Marks offline the clients that show as reachable but are not: a passive client whose check-in is
  * overdue (`check_in_due_at`, set at each check-in with the period it was told then), and, when
@@ -294,16 +297,22 @@ export async function markOverdue(registry: Registry, isLinked: (clientId: numbe
   };
   const ids: number[] = [];
   for (const s of registry.clients.unordered()) if (due(s)) ids.push(s.id);
-  if (ids.length === 0) return 0;
-  return registry.write(() => {
-    let marked = 0;
-    for (const id of ids) {
-      const row = registry.clients.get(id);
-      const reason = row && due(row);
-      if (!row || !reason) continue;
-      putWithCopies(registry, { ...row, status: 'offline', unavailable_reason: reason, last_disconnect_reason: reason, last_disconnect_timestamp: now, updated_at: now });
-      marked++;
-    }
-    return marked;
-  });
+  // In writes of a bounded size: after a crash every row may be due at once, and one write of
+  // 15,000 rows would hold the registry (and the console's updates) in one go.
+  let marked = 0;
+  for (let at = 0; at < ids.length; at += SWEEP_BATCH) {
+    marked += await registry.write(() => {
+      let inBatch = 0;
+      for (const id of ids.slice(at, at + SWEEP_BATCH)) {
+        const row = registry.clients.get(id);
+        const reason = row && due(row);
+        if (!row || !reason) continue;
+        putWithCopies(registry, { ...row, status: 'offline', unavailable_reason: reason, last_disconnect_reason: reason, last_disconnect_timestamp: now, updated_at: now });
+        inBatch++;
+      }
+      return inBatch;
+    });
+  }
+  return marked;
 }
+
