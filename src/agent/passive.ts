@@ -6,9 +6,9 @@
  * sessions run and for a minute after the last, since a technician often jumps again. A check-in
  * that fails is tried again sooner, with backoff (which a wake does not cut short), but never later
  * than the next period. A change at the machine (the person there disables the client) is
- * reported by checking in at once. When its port cannot be bound (an address gone, a port it may not use) it
- * goes on checking in without one, tries again at each check-in, and the appliance learns that it
- * cannot be woken.
+ * reported by checking in at once. When its port cannot be bound (an address gone, a port it may
+ * not use) it goes on checking in without one, tries again at each check-in, and the appliance
+ * learns that it cannot be woken.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sha256Hex } from '../shared/ids.ts';

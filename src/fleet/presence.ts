@@ -60,6 +60,11 @@ const ENDPOINT_FIELDS = [
   'connection_type', 'max_offline_minutes', 'secret_hash',
 ] as const satisfies readonly (keyof JumpClient)[];
 
+/** What a client shows once it went away, and why (offline, or uninstalled). */
+function gone(status: 'offline' | 'uninstalled', reason: string, at: number) {
+  return { status, unavailable_reason: reason, last_disconnect_reason: reason, last_disconnect_timestamp: at };
+}
+
 /**
  * Puts an endpoint's row and, when it is the row its agent connects as, the same presence on its
  * copies (POST .../copy: other Jump Items of the same install), so each shows what the agent
@@ -89,15 +94,11 @@ export function orphanCopies(registry: Registry, original: JumpClient, now: numb
     if (id === original.id) continue;
     const copy = registry.clients.get(id);
     if (!copy) continue;
-    const reason = 'the original Jump Item was removed';
     // Off the install's fingerprint: a reinstall in the same place is a new endpoint, not this copy.
     registry.clients.put({
       ...copy,
+      ...gone('uninstalled', 'the original Jump Item was removed', now),
       install_fingerprint: sha256Hex(`orphaned copy ${copy.id} of ${copy.install_fingerprint}`),
-      status: 'uninstalled',
-      unavailable_reason: reason,
-      last_disconnect_reason: reason,
-      last_disconnect_timestamp: now,
       updated_at: now,
     });
   }
@@ -237,14 +238,7 @@ export function createPresence(options: PresenceOptions): FleetPort {
       await registry.write(() => {
         const row = registry.clients.get(clientId);
         if (!row) return;
-        const next: JumpClient = {
-          ...row,
-          status: 'uninstalled',
-          unavailable_reason: 'uninstalled on the machine',
-          last_disconnect_timestamp: now(),
-          last_disconnect_reason: 'uninstalled on the machine',
-          updated_at: now(),
-        };
+        const next: JumpClient = { ...row, ...gone('uninstalled', 'uninstalled on the machine', now()), updated_at: now() };
         putWithCopies(registry, next);
         registry.audit.record({
           event_type: 'uninstalled',
@@ -261,7 +255,7 @@ export function createPresence(options: PresenceOptions): FleetPort {
       await update(clientId, (row) => {
         if (row.status === 'uninstalled') return undefined;
         if (passive) return { last_disconnect_timestamp: now(), last_disconnect_reason: reason };
-        return { status: 'offline', unavailable_reason: reason, last_disconnect_timestamp: now(), last_disconnect_reason: reason };
+        return gone('offline', reason, now());
       });
     },
   };
@@ -307,7 +301,7 @@ export async function markOverdue(registry: Registry, isLinked: (clientId: numbe
         const row = registry.clients.get(id);
         const reason = row && due(row);
         if (!row || !reason) continue;
-        putWithCopies(registry, { ...row, status: 'offline', unavailable_reason: reason, last_disconnect_reason: reason, last_disconnect_timestamp: now, updated_at: now });
+        putWithCopies(registry, { ...row, ...gone('offline', reason, now), updated_at: now });
         inBatch++;
       }
       return inBatch;
@@ -315,4 +309,3 @@ export async function markOverdue(registry: Registry, isLinked: (clientId: numbe
   }
   return marked;
 }
-
