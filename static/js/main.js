@@ -10,6 +10,7 @@ import { LANGUAGES, errorMessage, getLang, initLang, setLang, t } from './i18n.j
 import { startFeed, stopFeed } from './components/live-feed.js';
 import { forgetSessions } from './components/session-manager.js';
 import { NAV, renderShell } from './components/shell.js';
+import { renderApiAccounts } from './pages/api-accounts.js';
 import { renderGroups } from './pages/groups.js';
 import { renderHome } from './pages/home.js';
 import { renderInstallers } from './pages/installers.js';
@@ -33,6 +34,7 @@ const ROUTES = {
   account: renderHome,
   'admin/installers': renderInstallers,
   'admin/users': renderUsers,
+  'admin/api-accounts': renderApiAccounts,
   'admin/groups': renderGroups,
   'admin/settings': renderSettings,
   reports: renderReports,

@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { oauthToken } from '../helpers/config.ts';
 import { eventually } from '../helpers/hub-client.ts';
 import { CHROMIUM, connectJumpClient, logIn, startConsoleWorld, visibleNames, type ConnectedClient, type ConsoleWorld } from './console-world.ts';
 
@@ -271,6 +272,48 @@ describe('the console', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not ins
     await page().getByRole('link', { name: 'Status' }).click();
     await eventually(async () => Number(await page().locator('#stat-agents').textContent()) >= 3, 5000, 'agents connected');
     await w.shot('20-status.png');
+  });
+
+  it('manages API accounts: the secret shown once gets a token, a new secret replaces it, deletion ends both', async () => {
+    await page().getByRole('link', { name: 'API accounts', exact: true }).click();
+    await page().locator('#api-list').or(page().getByText('No API accounts yet.')).waitFor();
+    await page().getByRole('button', { name: 'New API account' }).click();
+    const form = page().getByRole('dialog', { name: 'New API account' });
+    await form.getByLabel('Name').fill('nightly-report');
+    await form.getByRole('button', { name: 'Save' }).click();
+    const shown = page().getByRole('dialog', { name: 'Credentials of nightly-report' });
+    const clientId = (await shown.locator('#api-client-id').textContent()) ?? '';
+    const secret = (await shown.locator('#api-client-secret').textContent()) ?? '';
+    await w.shot('20b-api-secret.png');
+    await shown.getByRole('button', { name: 'I have stored it' }).click();
+    const account = w.t.appliance.registry.apiAccounts.list().find((a) => a.name === 'nightly-report');
+    assert.ok(account && !account.is_admin && account.enabled, 'a reporting account, enabled');
+    assert.equal(account.client_id, clientId);
+    assert.equal((await oauthToken(w.t, clientId, secret)).status, 200, 'the secret shown works');
+    const row = page().locator(`#api-list tr[data-id="${account.id}"]`);
+    await row.getByRole('cell', { name: 'Reporting' }).waitFor();
+    assert.equal(await page().locator('#api-list').getByText(secret).count(), 0, 'the list never shows the secret');
+
+    await row.getByRole('button', { name: 'New secret' }).click();
+    await page().getByRole('dialog', { name: 'Generate a new secret' }).getByRole('button', { name: 'New secret' }).click();
+    const again = page().getByRole('dialog', { name: 'Credentials of nightly-report' });
+    const secret2 = (await again.locator('#api-client-secret').textContent()) ?? '';
+    await again.getByRole('button', { name: 'I have stored it' }).click();
+    assert.notEqual(secret2, secret);
+    assert.equal((await oauthToken(w.t, clientId, secret)).status, 401, 'the old secret stops working');
+    assert.equal((await oauthToken(w.t, clientId, secret2)).status, 200, 'the new one works');
+
+    await row.getByRole('button', { name: 'Edit' }).click();
+    const edit = page().getByRole('dialog', { name: 'Edit API account nightly-report' });
+    await edit.getByLabel('Enabled').uncheck();
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await row.getByRole('cell', { name: 'No', exact: true }).waitFor();
+    assert.equal((await oauthToken(w.t, clientId, secret2)).status, 401, 'a disabled account gets no token');
+
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await page().getByRole('dialog', { name: 'Delete API account' }).getByRole('button', { name: 'Delete' }).click();
+    await row.waitFor({ state: 'detached' });
+    assert.equal(w.t.appliance.registry.apiAccounts.get(account.id), undefined);
   });
 
   it('switches to Italian and shows Italian labels', async () => {

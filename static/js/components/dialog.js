@@ -4,7 +4,7 @@
  * polite live region.
  */
 import { h } from '../dom.js';
-import { t } from '../i18n.js';
+import { errorMessage, t } from '../i18n.js';
 
 /**
  * @param {{ title: string, body: Node|Node[], actions?: HTMLElement[], wide?: boolean, onClose?: () => void, id?: string }} options
@@ -63,6 +63,20 @@ export function confirmDialog({ title, message, confirm, danger = false }) {
   });
 }
 
+/**
+ * Asks before a destructive action, then does it; a failure shows as an error toast.
+ * @param {{ title: string, message: string, confirm: string }} question
+ * @param {() => Promise<void>} action
+ */
+export async function confirmThen(question, action) {
+  if (!(await confirmDialog({ ...question, danger: true }))) return;
+  try {
+    await action();
+  } catch (error) {
+    toast(errorMessage(error), 'error');
+  }
+}
+
 let region = null;
 
 /**
@@ -79,4 +93,15 @@ export function toast(text, kind = 'info') {
   region.append(item);
   while (region.children.length > 3) region.firstElementChild?.remove();
   setTimeout(() => item.remove(), kind === 'error' ? 8000 : 4000);
+}
+
+/** Copies text to the clipboard and says so. */
+export async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    toast(t('common.copied'));
+  } catch (err) {
+    console.warn('the clipboard refused the copy', err);
+    toast(t('common.copyFailed'), 'error');
+  }
 }

@@ -8,7 +8,7 @@ import { post } from '../api.js';
 import { alertBox, h, showError } from '../dom.js';
 import { errorMessage, t } from '../i18n.js';
 import { checkField, inputField, selectField } from './admin-ui.js';
-import { toast } from './dialog.js';
+import { copyText } from './dialog.js';
 import { groupOptions, parseGroupValue } from './directory.js';
 
 /** "Valid for" choices in minutes: 10 minutes .. 1 year, 24 hours by default. */
@@ -28,17 +28,6 @@ export function browserPlatform() {
 }
 
 export const commandLine = (installer) => `sh ./jumpgate-client-${installer.installer_id}.bin`;
-
-/** Copies text to the clipboard and says so. */
-export async function copyText(text) {
-  try {
-    await navigator.clipboard.writeText(text);
-    toast(t('common.copied'));
-  } catch (err) {
-    console.warn('the clipboard refused the copy', err);
-    toast(t('common.copyFailed'), 'error');
-  }
-}
 
 /** The download link, its copy button, and the command line. */
 export function installerResult(installer) {

@@ -1,6 +1,6 @@
 /**
  * The frame of the signed-in console: the main navigation (Jump Clients, Sessions, Installers,
- * Reports and, for administrators, Users, Jump Groups, Settings, Status), who is signed in, and
+ * Reports and, for administrators, Users, API accounts, Jump Groups, Settings, Status), who is signed in, and
  * Log out. Pages draw into the element it returns.
  */
 import { post } from '../api.js';
@@ -19,6 +19,7 @@ export const NAV = [
   ['admin/installers', 'nav.installers', false],
   ['reports', 'nav.reports', false],
   ['admin/users', 'nav.users', true],
+  ['admin/api-accounts', 'nav.apiAccounts', true],
   ['admin/groups', 'nav.groups', true],
   ['admin/settings', 'nav.settings', true],
   ['status', 'nav.status', true],

@@ -6,10 +6,10 @@ import { del, getAll, patch } from '../api.js';
 import { h } from '../dom.js';
 import { errorMessage, t } from '../i18n.js';
 import { dataTable, selectField } from '../components/admin-ui.js';
-import { confirmDialog, openDialog, toast } from '../components/dialog.js';
+import { confirmThen, copyText, openDialog, toast } from '../components/dialog.js';
 import { directory, groupNameOf, loadDirectory } from '../components/directory.js';
 import { dateTime } from '../components/format.js';
-import { VALIDITY, copyText, installerResult, installerWizard } from '../components/installer-wizard.js';
+import { VALIDITY, installerResult, installerWizard } from '../components/installer-wizard.js';
 
 let lastCreated = null;
 
@@ -29,18 +29,13 @@ function extend(installer, reload) {
   });
 }
 
-async function remove(installer, reload) {
-  const ok = await confirmDialog({ title: t('inst.deleteTitle'), message: t('inst.deleteAsk'), confirm: t('action.delete'), danger: true });
-  if (!ok) return;
-  try {
+const remove = (installer, reload) =>
+  confirmThen({ title: t('inst.deleteTitle'), message: t('inst.deleteAsk'), confirm: t('action.delete') }, async () => {
     await del(`/api/config/v1/jump-client/installer/${installer.installer_id}`);
     if (lastCreated?.installer_id === installer.installer_id) lastCreated = null;
     toast(t('inst.deleted'));
     reload();
-  } catch (error) {
-    toast(errorMessage(error), 'error');
-  }
-}
+  });
 
 function list(rows, reload) {
   return dataTable({

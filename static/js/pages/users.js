@@ -6,7 +6,7 @@ import { del, getAll, patch, post } from '../api.js';
 import { alertBox, h, showError } from '../dom.js';
 import { errorMessage, t } from '../i18n.js';
 import { checkField, dataTable, inputField, selectField } from '../components/admin-ui.js';
-import { confirmDialog, openDialog, toast } from '../components/dialog.js';
+import { confirmThen, openDialog, toast } from '../components/dialog.js';
 import { directory, loadDirectory } from '../components/directory.js';
 import { dateTime } from '../components/format.js';
 
@@ -47,17 +47,12 @@ function editUser(user, reload) {
   });
 }
 
-async function removeUser(user, reload) {
-  const ok = await confirmDialog({ title: t('user.deleteTitle'), message: t('user.deleteAsk', { name: user.username }), confirm: t('action.delete'), danger: true });
-  if (!ok) return;
-  try {
+const removeUser = (user, reload) =>
+  confirmThen({ title: t('user.deleteTitle'), message: t('user.deleteAsk', { name: user.username }), confirm: t('action.delete') }, async () => {
     await del(`/api/config/v1/user/${user.id}`);
     toast(t('common.deleted'));
     reload();
-  } catch (error) {
-    toast(errorMessage(error), 'error');
-  }
-}
+  });
 
 /** @param {HTMLElement} root */
 export function renderUsers(root) {

@@ -29,6 +29,14 @@ export const en = {
   'set.spawn_timeout_seconds': 'Spawn timeout (seconds)', 'set.lost_after_days': 'Considered lost after (days)', 'set.delete_after_days': 'Deleted after offline for (days)',
   'set.statistics_interval_seconds': 'Statistics interval (seconds)', 'set.audit_retention_days': 'Keep the audit log for (days)', 'set.login_session_minutes': 'Login session length (minutes)',
   'set.agent_admission_per_second': 'Jump Client connections admitted per second',
+  'api.intro': 'Scripts and integrations sign in with an API account: its client ID and secret get a token at POST /oauth2/token (OAuth2 client credentials). An administrator account may do everything; a reporting account may read Jump Items and reports and change nothing.',
+  'api.new': 'New API account', 'api.edit': 'Edit API account {name}', 'api.name': 'Name', 'api.admin': 'Administrator', 'api.adminHint': 'Without it, the account is a reporting account.',
+  'api.clientId': 'Client ID', 'api.clientSecret': 'Client secret', 'api.access': 'Access', 'api.reporting': 'Reporting', 'api.created': 'Created', 'api.none': 'No API accounts yet.',
+  'api.secretTitle': 'Credentials of {name}', 'api.secretOnce': 'The secret is shown only now: the appliance keeps only its hash. Store it safely; if it is lost, generate a new one.',
+  'api.howTo': 'A script sends them as HTTP Basic to POST /oauth2/token with grant_type=client_credentials; the token lasts an hour.', 'api.stored': 'I have stored it',
+  'api.copyOf': 'Copy the {what}', 'api.regenerate': 'New secret', 'api.regenerateTitle': 'Generate a new secret',
+  'api.regenerateAsk': 'Generate a new secret for {name}? The current secret and the tokens given with it stop working at once.',
+  'api.deleteTitle': 'Delete API account', 'api.deleteAsk': 'Delete the API account {name}? Its tokens stop working at once, and its sessions end.',
 };
 
 /** @type {typeof en} */
@@ -62,4 +70,12 @@ export const it = {
   'set.spawn_timeout_seconds': 'Timeout di avvio (secondi)', 'set.lost_after_days': 'Considerato perso dopo (giorni)', 'set.delete_after_days': 'Eliminato dopo offline per (giorni)',
   'set.statistics_interval_seconds': 'Intervallo delle statistiche (secondi)', 'set.audit_retention_days': 'Conserva il registro di controllo per (giorni)', 'set.login_session_minutes': 'Durata della sessione di accesso (minuti)',
   'set.agent_admission_per_second': 'Connessioni di Jump Client ammesse al secondo',
+  'api.intro': 'Script e integrazioni accedono con un account API: il suo ID client e il suo segreto ottengono un token da POST /oauth2/token (credenziali client OAuth2). Un account amministratore può fare tutto; un account di reportistica può leggere gli elementi Jump e i report senza modificare nulla.',
+  'api.new': 'Nuovo account API', 'api.edit': 'Modifica account API {name}', 'api.name': 'Nome', 'api.admin': 'Amministratore', 'api.adminHint': 'Senza, l’account è un account di reportistica.',
+  'api.clientId': 'ID client', 'api.clientSecret': 'Segreto client', 'api.access': 'Accesso', 'api.reporting': 'Reportistica', 'api.created': 'Creato', 'api.none': 'Nessun account API.',
+  'api.secretTitle': 'Credenziali di {name}', 'api.secretOnce': 'Il segreto viene mostrato solo ora: il dispositivo ne conserva solo l’hash. Conservalo al sicuro; se va perso, generane uno nuovo.',
+  'api.howTo': 'Uno script li invia in HTTP Basic a POST /oauth2/token con grant_type=client_credentials; il token dura un’ora.', 'api.stored': 'L’ho conservato',
+  'api.copyOf': 'Copia {what}', 'api.regenerate': 'Nuovo segreto', 'api.regenerateTitle': 'Genera un nuovo segreto',
+  'api.regenerateAsk': 'Generare un nuovo segreto per {name}? Il segreto attuale e i token ottenuti con esso smettono subito di funzionare.',
+  'api.deleteTitle': 'Elimina account API', 'api.deleteAsk': 'Eliminare l’account API {name}? I suoi token smettono subito di funzionare e le sue sessioni terminano.',
 };

@@ -5,7 +5,7 @@
  */
 export const en = {
   'nav.label': 'Main', 'nav.jump': 'Jump Clients', 'nav.sessions': 'Sessions', 'nav.installers': 'Installers', 'nav.reports': 'Reports',
-  'nav.users': 'Users', 'nav.groups': 'Jump Groups', 'nav.settings': 'Settings', 'nav.status': 'Status', 'nav.account': 'My account',
+  'nav.users': 'Users', 'nav.apiAccounts': 'API accounts', 'nav.groups': 'Jump Groups', 'nav.settings': 'Settings', 'nav.status': 'Status', 'nav.account': 'My account',
   'jump.title': 'Jump Clients', 'jump.actions': 'Jump Client actions', 'jump.count': '{n} Jump Clients', 'jump.countOne': '1 Jump Client',
   'jump.loadingAll': 'Loading the whole list to sort it: page {done} of {of}…', 'jump.noMatch': 'No Jump Clients match this group or search.',
   'jump.emptyTitle': 'No Jump Clients yet —', 'jump.emptyAction': 'create an installer', 'jump.emptyAsk': 'ask an administrator for an installer.',
@@ -38,7 +38,7 @@ export const en = {
 /** @type {typeof en} */
 export const it = {
   'nav.label': 'Principale', 'nav.jump': 'Jump Client', 'nav.sessions': 'Sessioni', 'nav.installers': 'Programmi di installazione', 'nav.reports': 'Report',
-  'nav.users': 'Utenti', 'nav.groups': 'Gruppi Jump', 'nav.settings': 'Impostazioni', 'nav.status': 'Stato', 'nav.account': 'Il mio account',
+  'nav.users': 'Utenti', 'nav.apiAccounts': 'Account API', 'nav.groups': 'Gruppi Jump', 'nav.settings': 'Impostazioni', 'nav.status': 'Stato', 'nav.account': 'Il mio account',
   'jump.title': 'Jump Client', 'jump.actions': 'Azioni sui Jump Client', 'jump.count': '{n} Jump Client', 'jump.countOne': '1 Jump Client',
   'jump.loadingAll': 'Caricamento dell’intero elenco per ordinarlo: pagina {done} di {of}…', 'jump.noMatch': 'Nessun Jump Client corrisponde a questo gruppo o a questa ricerca.',
   'jump.emptyTitle': 'Ancora nessun Jump Client —', 'jump.emptyAction': 'creare un programma di installazione', 'jump.emptyAsk': 'chiedere un programma di installazione a un amministratore.',
