@@ -274,6 +274,46 @@ describe('the console', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not ins
     await w.shot('20-status.png');
   });
 
+  it('manages custom Jump Item roles: new, held by a member, refused deletion while held, changed, deleted', async () => {
+    await page().getByRole('link', { name: 'Jump Groups', exact: true }).click();
+    await page().getByRole('button', { name: 'New role' }).click();
+    const form = page().getByRole('dialog', { name: 'New role' });
+    await form.getByLabel('Name', { exact: true }).fill('Tag Editors');
+    await form.getByLabel('Start sessions').check();
+    await form.getByLabel('Edit tag').check();
+    await form.getByRole('button', { name: 'Save' }).click();
+    const { registry } = w.t.appliance;
+    await eventually(() => registry.roles.list().some((r) => r.name === 'Tag Editors'), 5000, 'role saved');
+    const role = registry.roles.list().find((r) => r.name === 'Tag Editors')!;
+    assert.equal(role.builtin, false);
+    assert.deepEqual([role.perm_start, role.perm_edit_tag, role.perm_remove, role.perm_view_reports], [true, true, false, false]);
+    const row = page().locator(`#role-list tr[data-id="${role.id}"]`);
+    await row.getByRole('cell', { name: '✓' }).first().waitFor();
+    assert.equal(await page().locator('#role-list tr', { hasText: 'Built-in' }).first().getByRole('button').count(), 0, 'built-in roles offer no actions');
+
+    // tech1 in Linux Admins (the administration test) takes the role; while held, deletion is refused.
+    await page().getByLabel('Role of tech1').selectOption({ label: 'Tag Editors' });
+    const group = registry.groups.list().find((g) => g.name === 'Linux Admins')!;
+    await eventually(() => registry.groups.members(group.id)[0]?.jump_item_role_id === role.id, 5000, 'member holds the role');
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await page().getByRole('dialog', { name: 'Delete role' }).getByRole('button', { name: 'Delete' }).click();
+    await page().locator('.toast.error', { hasText: 'The role is in use by 1 group membership(s)' }).waitFor();
+    assert.ok(registry.roles.get(role.id), 'a held role stays');
+
+    await page().getByLabel('Role of tech1').selectOption({ label: 'Start Sessions Only' });
+    await eventually(() => registry.groups.members(group.id)[0]?.jump_item_role_id !== role.id, 5000, 'member moved off the role');
+    await row.getByRole('button', { name: 'Edit' }).click();
+    const edit = page().getByRole('dialog', { name: 'Edit role Tag Editors' });
+    await edit.getByLabel('View reports').check();
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await eventually(() => registry.roles.get(role.id)?.perm_view_reports === true, 5000, 'role changed');
+    await w.shot('20a-roles.png');
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await page().getByRole('dialog', { name: 'Delete role' }).getByRole('button', { name: 'Delete' }).click();
+    await row.waitFor({ state: 'detached' });
+    assert.equal(registry.roles.get(role.id), undefined);
+  });
+
   it('manages API accounts: the secret shown once gets a token, a new secret replaces it, deletion ends both', async () => {
     await page().getByRole('link', { name: 'API accounts', exact: true }).click();
     await page().locator('#api-list').or(page().getByText('No API accounts yet.')).waitFor();

@@ -1,13 +1,13 @@
 /**
  * Jump Groups (SPEC C5, P2): shared groups (new, change, delete), each with its members and the
  * Jump Item role each member holds there (add, change role, remove), and the roles with what they
- * allow. Administrators only.
+ * allow (custom roles new, changed, deleted; the built-in ones fixed). Administrators only.
  */
 import { del, getAll, patch, post } from '../api.js';
 import { alertBox, h, showError } from '../dom.js';
 import { errorMessage, t } from '../i18n.js';
-import { dataTable, inputField, selectField } from '../components/admin-ui.js';
-import { confirmDialog, openDialog, toast } from '../components/dialog.js';
+import { checkField, dataTable, inputField, selectField } from '../components/admin-ui.js';
+import { confirmThen, openDialog, toast } from '../components/dialog.js';
 import { directory, loadDirectory } from '../components/directory.js';
 
 const PERMS = ['perm_start', 'perm_add', 'perm_remove', 'perm_move', 'perm_edit_tag', 'perm_edit_comments', 'perm_edit_identity', 'perm_view_reports'];
@@ -81,13 +81,50 @@ function members(group, rows, reload) {
   return [table, form];
 }
 
-function rolesTable() {
+function editRole(role, reload) {
+  const name = inputField({ id: 'role-name', label: t('field.name'), value: role?.name ?? '', required: true });
+  const description = inputField({ id: 'role-description', label: t('role.description'), value: role?.description ?? '', multiline: true });
+  const perms = PERMS.map((p) => [p, checkField({ id: `role-${p}`, label: t(`perm.${p}`), checked: role?.[p] ?? false })]);
+  const errorBox = alertBox('role-error');
+  const save = h('button', { type: 'submit', class: 'primary-inline', form: 'role-form', id: 'role-save' }, t('action.save'));
+  const allows = h('fieldset', { class: 'checks' }, h('legend', {}, t('role.allows')), perms.map(([, f]) => f.row));
+  const form = h('form', { id: 'role-form', class: 'form' }, errorBox, name.row, description.row, allows);
+  const { close } = openDialog({ title: role ? t('role.edit', { name: role.name }) : t('role.new'), body: form, actions: [save] });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const body = { name: name.input.value.trim(), description: description.input.value, ...Object.fromEntries(perms.map(([p, f]) => [p, f.input.checked])) };
+    try {
+      if (role) await patch(`/api/config/v1/jump-item-role/${role.id}`, body);
+      else await post('/api/config/v1/jump-item-role', body);
+      toast(t('common.saved'));
+      close();
+      reload();
+    } catch (error) {
+      showError(errorBox, { message: errorMessage(error), code: error.code });
+    }
+  });
+}
+
+/** The roles and what each allows; custom roles can be changed and deleted, built-in ones not. */
+function rolesTable(reload) {
+  const actions = (r) =>
+    r.builtin
+      ? h('span', { class: 'muted' }, t('role.builtin'))
+      : [
+          h('button', { type: 'button', class: 'secondary small', onClick: () => editRole(r, reload) }, t('action.edit')),
+          h('button', { type: 'button', class: 'danger small', onClick: () => confirmThen({ title: t('role.deleteTitle'), message: t('role.deleteAsk', { name: r.name }), confirm: t('action.delete') }, () => act(() => del(`/api/config/v1/jump-item-role/${r.id}`), reload)) }, t('action.delete')),
+        ];
   return dataTable({
     caption: t('group.roles'),
     id: 'role-list',
     empty: '—',
     rows: directory().roles,
-    columns: [{ label: t('field.name'), cell: (r) => h('span', { title: r.description }, r.name) }, ...PERMS.map((p) => ({ label: t(`perm.${p}`), class: 'center', cell: (r) => (r[p] ? '✓' : '—') }))],
+    rowId: (r) => String(r.id),
+    columns: [
+      { label: t('field.name'), cell: (r) => h('span', { title: r.description }, r.name) },
+      ...PERMS.map((p) => ({ label: t(`perm.${p}`), class: 'center', cell: (r) => (r[p] ? '✓' : '—') })),
+      { label: t('common.actions'), class: 'actions-cell', cell: actions },
+    ],
   });
 }
 
@@ -105,12 +142,12 @@ export function renderGroups(root) {
         ? h('section', { class: 'card', 'aria-labelledby': 'group-title' },
             h('div', { class: 'page-head' }, h('h2', { id: 'group-title' }, group.name), h('div', { class: 'button-row' },
               h('button', { type: 'button', class: 'secondary small', onClick: () => editGroup(group, reload) }, t('action.edit')),
-              h('button', { type: 'button', class: 'danger small', onClick: async () => (await confirmDialog({ title: t('group.deleteTitle'), message: t('group.deleteAsk', { name: group.name }), confirm: t('action.delete'), danger: true })) && act(() => del(`/api/config/v1/jump-group/${group.id}`), reload) }, t('action.delete')))),
+              h('button', { type: 'button', class: 'danger small', onClick: () => confirmThen({ title: t('group.deleteTitle'), message: t('group.deleteAsk', { name: group.name }), confirm: t('action.delete') }, () => act(() => del(`/api/config/v1/jump-group/${group.id}`), reload)) }, t('action.delete')))),
             h('p', { class: 'muted' }, `${t('group.code')}: ${group.code_name}`, group.comments ? ` · ${group.comments}` : ''),
             h('h3', {}, t('group.members')), members(group, rows, reload))
         : h('p', { class: 'empty' }, t('group.none'));
       const add = h('button', { type: 'button', class: 'primary-inline', id: 'group-add', onClick: () => editGroup(null, reload) }, t('group.new'));
-      root.replaceChildren(h('div', { class: 'admin-page' }, h('div', { class: 'page-head' }, h('h1', {}, t('nav.groups')), add), groups.length ? h('div', { class: 'groups-layout' }, h('div', { class: 'card' }, picker), detail) : h('section', { class: 'card' }, detail), h('section', { class: 'card', 'aria-labelledby': 'roles-title' }, h('h2', { id: 'roles-title' }, t('group.roles')), rolesTable())));
+      root.replaceChildren(h('div', { class: 'admin-page' }, h('div', { class: 'page-head' }, h('h1', {}, t('nav.groups')), add), groups.length ? h('div', { class: 'groups-layout' }, h('div', { class: 'card' }, picker), detail) : h('section', { class: 'card' }, detail), h('section', { class: 'card', 'aria-labelledby': 'roles-title' }, h('div', { class: 'page-head' }, h('h2', { id: 'roles-title' }, t('group.roles')), h('button', { type: 'button', class: 'secondary small', id: 'role-add', onClick: () => editRole(null, reload) }, t('role.new'))), rolesTable(reload))));
     } catch (error) {
       root.replaceChildren(h('p', { class: 'alert', role: 'alert' }, errorMessage(error)));
     }
