@@ -10,8 +10,7 @@ export type AuditEventType =
   | 'copied'
   | 'session_started'
   | 'uninstalled'
-  | 'lost'
-  | 'revoked';
+  | 'lost';
 
 export type AuditItemType =
   | 'jump_client'

@@ -33,7 +33,7 @@ const EventQuery = v.strictObject({
   ),
   item_id: text(64),
   event_type: v.optional(
-    v.picklist(['created', 'deleted', 'changed', 'moved', 'copied', 'session_started', 'uninstalled', 'lost', 'revoked']),
+    v.picklist(['created', 'deleted', 'changed', 'moved', 'copied', 'session_started', 'uninstalled', 'lost']),
   ),
 });
 

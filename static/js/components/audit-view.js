@@ -7,7 +7,7 @@ import { t } from '../i18n.js';
 import { dateTime } from './format.js';
 
 export const ITEM_TYPES = ['jump_client', 'installer', 'user', 'api_account', 'jump_group', 'membership', 'jump_item_role', 'settings'];
-export const EVENT_TYPES = ['created', 'deleted', 'changed', 'moved', 'copied', 'session_started', 'uninstalled', 'lost', 'revoked'];
+export const EVENT_TYPES = ['created', 'deleted', 'changed', 'moved', 'copied', 'session_started', 'uninstalled', 'lost'];
 const SKIP = new Set(['updated_at', 'created_at', 'statistics', 'last_connect_timestamp', 'last_disconnect_timestamp']);
 
 const short = (v) => {
