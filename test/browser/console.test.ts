@@ -199,6 +199,20 @@ describe('the console', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not ins
     const { registry } = w.t.appliance;
     const copy = registry.clients.summaries().find((c) => c.name === 'web-01 (copy)')!;
     assert.equal(registry.clients.agentOf(copy), web.id, 'served by web-01\'s agent');
+    // Both selected, the copy first: the maximum time offline is set on the original, which the
+    // copy follows; neither answers with an error.
+    await rowNamed('web-01 (copy)').click();
+    await rowNamed('web-01').first().click({ modifiers: ['Control'] });
+    await page().locator('#stats-empty', { hasText: '2 Jump Clients selected.' }).waitFor();
+    await page().getByRole('button', { name: 'Properties' }).click();
+    const props = page().getByRole('dialog', { name: 'Jump Client properties' });
+    await props.locator('#prop-apply-max_offline').check();
+    await props.getByLabel('Maximum time offline (minutes)', { exact: true }).fill('120');
+    await page().locator('#prop-save').click();
+    await page().locator('.toast', { hasText: /saved\./ }).first().waitFor();
+    assert.equal(await page().locator('.toast.error').count(), 0, 'no refusal');
+    assert.equal(registry.clients.get(web.id)?.max_offline_minutes, 120);
+    assert.equal(registry.clients.get(copy.id)?.max_offline_minutes, 120);
     await registry.write(() => registry.clients.remove(copy.id));
     await eventually(async () => !(await visibleNames(page())).includes('web-01 (copy)'), 5000, 'the copy gone again');
   });

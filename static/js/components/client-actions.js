@@ -90,7 +90,10 @@ export function editProperties(rows, done) {
     e.preventDefault();
     const wanted = (k) => (single ? true : apply[k].input.checked);
     save.setAttribute('disabled', '');
-    const failures = await each(rows, (row) => {
+    // Lowest id first: an original before its copies (a copy's id is higher). A copy follows its
+    // original's Jump method and maximum time offline, so a change asked of both is made on the
+    // original and is then no change on the copy, instead of a refusal.
+    const failures = await each([...rows].sort((a, b) => a.id - b.id), (row) => {
       const body = {};
       if (single && name.input.value.trim() && name.input.value.trim() !== row.name) body.name = name.input.value.trim();
       if (wanted('group') && group.input.value) {
