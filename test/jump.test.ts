@@ -7,8 +7,11 @@ import WebSocket from 'ws';
 import { openRegistry } from '../src/registry/index.ts';
 import { CATALOG } from '../src/shared/errors.ts';
 import { startTestAppliance, type TestAppliance, type ApiClient } from './helpers/appliance.ts';
-import { enrolledClient, eventually } from './helpers/hub-client.ts';
-import { startFakeAgent, type SessionBehaviour } from './helpers/fake-agent.ts';
+import { connectAgent, enrolledClient, eventually } from './helpers/hub-client.ts';
+import { startFakeAgent, type FakeAgent, type SessionBehaviour } from './helpers/fake-agent.ts';
+import { listenForWakes } from '../src/agent/wake-listener.ts';
+import { sha256Hex } from '../src/shared/ids.ts';
+import type { Logger } from '../src/shared/log.ts';
 import { CFG, createGroup, createTech } from './helpers/config.ts';
 
 const message = (code: keyof typeof CATALOG) => CATALOG[code][1];
@@ -163,6 +166,41 @@ describe('jumping (appliance side, scripted agents)', () => {
 
     const metrics = await (await fetch(t.url + '/metrics')).text();
     assert.match(metrics, /^jumpgate_spawns_in_flight 0$/m, 'every failure released its slot');
+  });
+
+  it('wakes a passive client again when its link lets go with the Jump\'s session_open on the way', async () => {
+    const c = await enrolledClient(t.appliance.registry, { connection_type: 'passive' });
+    const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
+    const woken: Promise<FakeAgent>[] = [];
+    const listener = await listenForWakes({
+      host: '127.0.0.1',
+      port: 0,
+      clientId: c.id,
+      secretHash: sha256Hex(c.secret),
+      log: quiet,
+      // Woken, it links again as the real agent does and serves the session.
+      onWake: () => void woken.push(startFakeAgent(t.url, c.id, c.secret, 'echo', {}, helloOf(listener.port))),
+    });
+    const helloOf = (port: number) => ({ connection_type: 'passive', listen: { address: '127.0.0.1', port } });
+    try {
+      // A check-in whose link closes as the session_open arrives: the agent never sees it.
+      const checkIn = await connectAgent(t.url, c.id, c.secret);
+      checkIn.hello({}, helloOf(listener.port));
+      await checkIn.next('welcome');
+      checkIn.ws.on('message', (raw) => {
+        if (JSON.parse(raw.toString()).type === 'session_open') checkIn.ws.close(1000);
+      });
+      await eventually(() => t.appliance.registry.clients.get(c.id)?.passive_listen?.port === listener.port, 3000, 'checked in with its port');
+      const res = await admin.post('/api/command/v1/jump', { jump_client_id: c.id });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      assert.equal(woken.length, 1, 'woken once');
+      const agent = await woken[0];
+      agents.push(agent);
+      assert.deepEqual(agent.opened, [res.body.session_id]);
+      assert.equal((await admin.del(`/api/session/v1/${res.body.session_id}`)).status, 204);
+    } finally {
+      await listener.close();
+    }
   });
 
   it('refuses jumps beyond the spawn cap at once with server_busy and Retry-After', async () => {

@@ -58,6 +58,9 @@ export function createSessionHost(options: SessionHostOptions): SessionHost {
         log.info('session refused', { sessionId: request.session_id, reason });
         send({ type: 'session_refused', session_id: request.session_id, reason, message });
       };
+      // The hub may ask again for a session this agent already opened (a passive link that let go
+      // under a Jump, woken again): the one running answers it.
+      if (running.has(request.session_id)) return;
       if (isDisabled(dir)) return refuse('disabled', 'The Jump Client is disabled on the machine.');
       if (running.size >= max) return refuse('busy', `This Jump Client already runs ${max} sessions.`);
       backends ??= options.backends?.() ?? realBackends(workingHome(dir));

@@ -24,6 +24,9 @@ export interface SessionManagerOptions {
   now?: () => number;
 }
 
+/** How often one Jump wakes a passive client again after its link closed under the Jump. */
+const MAX_REWAKES = 3;
+
 /** What the hub calls when an agent's session socket sends. */
 export interface AgentSessionHandlers {
   message(m: SessionAgentMessage): void;
@@ -68,7 +71,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const { registry, agents, limiter, log } = options;
   const now = options.now ?? Date.now;
   const sessions = new Map<string, Session>();
-  const spawning = new Map<string, { slot: SpawnSlot; settle(err?: AppError): void }>();
+  /** Jumps in progress: their slot, how they end, and what the agent's link closing means to each. */
+  const spawning = new Map<string, { slot: SpawnSlot; settle(err?: AppError): void; linkClosed(): void }>();
   const recordingFile = (id: string) => join(options.dataDir, 'recordings', `${id}.cast`);
 
   /** Puts the session's record; only inside a write. */
@@ -140,7 +144,30 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       );
       sessions.set(id, session);
       // While a passive client is being reached, the deadline means it could not be: connect_timeout.
-      const reaching = new AbortController();
+      // Aborted whenever it is not being reached (linked, or the Jump over).
+      let reaching = new AbortController();
+      reaching.abort();
+      const passive = endpoint.connection_type === 'passive';
+      let rewakes = 0;
+      const open = (): void => {
+        const sent = agents.send(agentId, { type: 'session_open', session_id: id, token, cols: size.cols, rows: size.rows });
+        if (!sent) spawning.get(id)?.settle(new AppError('active_not_connected'));
+      };
+      const reach = (): void => {
+        const attempt = (reaching = new AbortController());
+        agents.reach(endpoint, attempt.signal).then(
+          () => {
+            if (!spawning.has(id) || attempt.signal.aborted) return;
+            attempt.abort();
+            open();
+          },
+          // Aborted: the deadline or the caller ended the Jump, settled already. Else there is
+          // nowhere to knock (no port, no address): no use holding the slot until the deadline.
+          () => {
+            if (!attempt.signal.aborted) spawning.get(id)?.settle(new AppError('connect_timeout'));
+          },
+        );
+      };
       const result = new Promise<void>((resolve, reject) => {
         const settle = (err?: AppError): void => {
           if (!spawning.has(id)) return;
@@ -150,29 +177,22 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
           if (err) reject(err);
           else resolve();
         };
-        spawning.set(id, { slot, settle });
+        // A passive client's link may close just as the session_open goes out on it (its check-in
+        // letting go): while its session socket has not come, it is woken again (up to
+        // MAX_REWAKES times, within the deadline). An active client's link closing means it is gone.
+        const linkClosed = (): void => {
+          if (passive && session.agentAttached) return; // the session's own socket carries it now
+          if (passive && rewakes++ < MAX_REWAKES) {
+            log.info('a passive Jump Client let go of its link during a Jump; waking it again', { module: 'sessions', sessionId: id, clientId: agentId });
+            reach();
+          } else settle(new AppError('active_not_connected'));
+        };
+        spawning.set(id, { slot, settle, linkClosed });
         slot.timedOut.then(() => settle(new AppError(reaching.signal.aborted ? 'session_spawn_timeout' : 'connect_timeout')));
         signal?.addEventListener('abort', () => settle(new AppError('session_internal_error', { message: 'The request was aborted.' })), { once: true });
       });
-      const open = (): void => {
-        const sent = agents.send(agentId, { type: 'session_open', session_id: id, token, cols: size.cols, rows: size.rows });
-        if (!sent) spawning.get(id)?.settle(new AppError('active_not_connected'));
-      };
-      if (agents.isConnected(agentId) || endpoint.connection_type !== 'passive') {
-        reaching.abort();
-        open();
-      } else {
-        agents.reach(endpoint, reaching.signal).then(
-          () => {
-            if (!spawning.has(id)) return;
-            reaching.abort();
-            open();
-          },
-          // Aborted: the deadline or the caller ended the Jump, settled already. Else there is
-          // nowhere to knock (no port, no address): no use holding the slot until the deadline.
-          () => spawning.get(id)?.settle(new AppError('connect_timeout')),
-        );
-      }
+      if (agents.isConnected(agentId) || !passive) open();
+      else reach();
       try {
         await result;
       } catch (err) {
@@ -200,7 +220,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
 
     attachAgent(clientId, sessionId, token, port) {
       const s = sessions.get(sessionId);
-      if (!s || s.init.agentId !== clientId || !safeEqual(s.init.token, token) || s.phase !== 'spawning') return undefined;
+      if (!s || s.init.agentId !== clientId || !safeEqual(s.init.token, token) || s.phase !== 'spawning' || s.agentAttached) return undefined;
       s.attachAgent(port);
       return {
         message: (m) => s.onAgentMessage(m),
@@ -231,7 +251,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
 
     agentGone(clientId) {
       for (const s of [...sessions.values()]) {
-        if (s.init.agentId === clientId && s.phase === 'spawning') spawning.get(s.id)?.settle(new AppError('active_not_connected'));
+        if (s.init.agentId === clientId && s.phase === 'spawning') spawning.get(s.id)?.linkClosed();
       }
     },
 

@@ -89,6 +89,11 @@ export class Session {
     this.agent = port;
   }
 
+  /** Whether the agent's session socket has come (one per session: a second is refused). */
+  get agentAttached(): boolean {
+    return this.agent !== undefined;
+  }
+
   onAgentMessage(m: SessionAgentMessage): void {
     if (this.phase === 'ended') return;
     switch (m.type) {

@@ -40,17 +40,19 @@ export const SAMPLE_SYSINFO: SystemInfo = {
   processes: [],
 };
 
-/** `wsOptions` adds WebSocket client options to both sockets, e.g. the `ca` to trust over TLS. */
+/**
+ * `wsOptions` adds WebSocket client options to both sockets, e.g. the `ca` to trust over TLS;
+ * `hello` adds fields to the hello (a passive client's `connection_type` and `listen`).
+ */
 export async function startFakeAgent(
   url: string,
   id: number,
   secret: string,
   behaviour: SessionBehaviour = 'echo',
   wsOptions: WebSocket.ClientOptions = {},
+  hello: Record<string, unknown> = {},
 ): Promise<FakeAgent> {
   const control = await connectAgent(url, id, secret, wsOptions);
-  control.hello();
-  await control.next('welcome');
   const agent: FakeAgent = {
     control,
     sessions: [],
@@ -107,6 +109,10 @@ export async function startFakeAgent(
       files.control(msg);
     });
   });
+  // The hub may send a session_open in the same packet as the welcome (a passive client woken for a
+  // Jump): the listener above is in place before the hello.
+  control.hello({}, hello);
+  await control.next('welcome');
   return agent;
 }
 
