@@ -180,8 +180,14 @@ export function buildDirectory(plan: InstallPlan, nowMs = Date.now()): void {
       // what the client itself writes or reads: its program (updates), state, pid, log and addon
       // cache folders, its configuration and the pinned certificate.
       chownSync(tmp, 0, account.gid);
-      chmodSync(tmp, 0o750);
       for (const d of ownFolders) chownTree(d, account);
+      // Other accounts at the machine may disable and enable the client (SPEC A4): they may pass
+      // through the directory (not list it) to requests/, where they may create files but neither
+      // list nor remove others'; the account takes them. Every other folder stays the account's.
+      mkdirSync(t.requestsDir);
+      lchownSync(t.requestsDir, account.uid, account.gid);
+      chmodSync(t.requestsDir, 0o1733);
+      chmodSync(tmp, 0o751);
       for (const f of [t.config, t.certificate]) if (existsSync(f)) lchownSync(f, account.uid, account.gid);
     } else {
       // A user-mode client is its account's, scripts included (they refuse root).

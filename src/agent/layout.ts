@@ -23,6 +23,8 @@ export interface Layout {
   identity: string;
   state: string;
   disabled: string;
+  /** Where other accounts at the machine leave disable and enable requests (service mode). */
+  requestsDir: string;
   initScript: string;
   uninstall: string;
   runDir: string;
@@ -44,6 +46,7 @@ export function layoutOf(dir: string): Layout {
     identity: join(dir, 'state', 'identity.json'),
     state: join(dir, 'state', 'state.json'),
     disabled: join(dir, 'state', 'disabled'),
+    requestsDir: join(dir, 'requests'),
     initScript: join(dir, 'init-script'),
     uninstall: join(dir, 'uninstall'),
     runDir: join(dir, 'run'),

@@ -1,6 +1,6 @@
 /**
  * The files `install` writes next to the agent: `init-script` (start|stop|restart|status, LSB exit
- * codes), `uninstall`, the systemd unit, and the source-tree launcher used before the executable is
+ * codes; disable|enable for the person at the machine), `uninstall`, the systemd unit, and the source-tree launcher used before the executable is
  * built. Install directories are restricted to characters that need no quoting in a unit file;
  * everything put in a shell script is single-quoted anyway.
  */
@@ -38,7 +38,7 @@ use_systemd() {
 
 export function initScript(p: ScriptParams): string {
   return `#!/bin/sh
-# jumpgate Jump Client ${p.id8}: ${p.dir}/init-script start|stop|restart|status
+# jumpgate Jump Client ${p.id8}: ${p.dir}/init-script start|stop|restart|status|disable|enable
 # status exits 0 while the client runs and 3 when it is stopped. The client always runs as $RUN_AS.
 DIR=${shQuote(p.dir)}
 RUN_AS=${shQuote(p.runAs)}
@@ -98,6 +98,23 @@ stop() {
   if alive "$pid"; then kill -9 "$pid" 2>/dev/null; fi
   echo "jumpgate-client: stopped"
 }
+# disable|enable: root and the account change the state directly; anyone else at the machine
+# leaves a request in requests/ (service mode), which the running client takes within a second.
+request() {
+  if [ "$(id -u)" = 0 ] || [ "$(id -un)" = "$RUN_AS" ]; then as_user "$AGENT" "$1" --dir "$DIR"; return; fi
+  if [ ! -d "$DIR/requests" ]; then echo "jumpgate-client: only root and $RUN_AS may $1 this client" >&2; return 4; fi
+  f="$DIR/requests/$1.$(id -u).$$"
+  if ! (umask 022; : > "$f") 2>/dev/null; then echo "jumpgate-client: cannot leave a request in $DIR/requests" >&2; return 4; fi
+  i=0
+  while [ "$i" -lt 25 ] && [ -e "$f" ]; do pause; i=$((i + 1)); done
+  if [ -e "$f" ]; then
+    rm -f "$f"
+    echo "jumpgate-client: the client is not running, so it did not take the request; nothing changed" >&2
+    return 1
+  fi
+  if [ "$1" = disable ]; then echo "jumpgate-client: disabled: no session can start until it is enabled again"
+  else echo "jumpgate-client: enabled"; fi
+}
 case "$1" in
   start) start ;;
   stop) stop ;;
@@ -105,7 +122,8 @@ case "$1" in
   status)
     if pid=$(running_pid); then echo "jumpgate-client: running (pid $pid)"; exit 0; fi
     echo "jumpgate-client: stopped"; exit 3 ;;
-  *) echo "usage: $0 start|stop|restart|status" >&2; exit 2 ;;
+  disable|enable) request "$1" ;;
+  *) echo "usage: $0 start|stop|restart|status|disable|enable" >&2; exit 2 ;;
 esac
 `;
 }

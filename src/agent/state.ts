@@ -1,9 +1,11 @@
 /**
  * Local control by the person at the machine (SPEC A4): `disable` writes `DIR/state/disabled`, `enable`
- * removes it, and the running agent notices within about a second. Also the pid file of the running
- * agent and the `status` report.
+ * removes it, and the running agent notices within about a second. In service mode other accounts
+ * ask through `DIR/requests/` (`init-script disable|enable`), which the running agent takes. Also
+ * the pid file of the running agent and the `status` report.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, rmdirSync, rmSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
 import { layoutOf, readAgentConfig, writeFileAtomic } from './layout.ts';
 import { readIdentity } from './identity.ts';
 
@@ -17,14 +19,62 @@ export function setDisabled(dir: string, disabled: boolean): void {
   else rmSync(file, { force: true });
 }
 
-/** Calls `onChange` when the disabled flag changes; returns a stop function. */
-export function watchDisabled(dir: string, onChange: (disabled: boolean) => void, intervalMs = 1000): () => void {
+/** A request's file name: the action, the asking account's uid and a number of its own (unchecked). */
+const REQUEST = /^(disable|enable)\.\d{1,10}\.\d{1,10}$/;
+/** Requests taken per look: the folder is writable by every account at the machine. */
+const MAX_REQUESTS = 64;
+
+export interface LocalRequest {
+  disabled: boolean;
+  /** The account that asked: the file's owner, whatever its name says. */
+  uid: number;
+}
+
+/**
+ * Takes the requests other accounts left in `DIR/requests/`: every entry is removed, and the
+ * regular files named as a request are applied oldest first (the last one wins). Nothing is read
+ * from the files, and no link is followed. Returns what was applied.
+ */
+export function takeRequests(dir: string): LocalRequest[] {
+  const folder = layoutOf(dir).requestsDir;
+  let names: string[];
+  try {
+    names = readdirSync(folder).slice(0, MAX_REQUESTS);
+  } catch {
+    return []; // no folder: a user-mode client, or one installed before requests existed
+  }
+  const taken: { disabled: boolean; uid: number; at: number }[] = [];
+  for (const name of names) {
+    const path = join(folder, name);
+    let st: Stats;
+    try {
+      st = lstatSync(path);
+      if (st.isDirectory()) rmdirSync(path);
+      else rmSync(path, { force: true });
+    } catch {
+      continue; // gone meanwhile, or a folder with something in it: left as it is
+    }
+    const m = REQUEST.exec(name);
+    if (m && st.isFile()) taken.push({ disabled: m[1] === 'disable', uid: st.uid, at: st.mtimeMs });
+  }
+  taken.sort((a, b) => a.at - b.at);
+  const last = taken.at(-1);
+  if (last) setDisabled(dir, last.disabled);
+  return taken.map(({ disabled, uid }) => ({ disabled, uid }));
+}
+
+/**
+ * Calls `onChange` when the disabled flag changes, with the requests that changed it when other
+ * accounts asked; returns a stop function.
+ */
+export function watchDisabled(dir: string, onChange: (disabled: boolean, requests: LocalRequest[]) => void, intervalMs = 1000): () => void {
   let current = isDisabled(dir);
   const timer = setInterval(() => {
+    const requests = takeRequests(dir);
     const now = isDisabled(dir);
     if (now !== current) {
       current = now;
-      onChange(now);
+      onChange(now, requests);
     }
   }, intervalMs);
   timer.unref();

@@ -25,6 +25,7 @@ import {
   run,
   runBin,
   TEST_USER,
+  VISITOR_USER,
   waitForClient,
 } from '../helpers/e2e-clients.ts';
 import { eventually } from '../helpers/hub-client.ts';
@@ -159,10 +160,14 @@ describe('an installed Jump Client', () => {
     assert.equal(spawnSync('ps', ['-o', 'user=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim(), TEST_USER);
     const identity = statSync(join(dir, 'state', 'identity.json'));
     assert.equal(identity.mode & 0o777, 0o600);
-    // root's, open to the account's group only (init-script and uninstall are run by root).
+    // root's, open to the account's group (init-script and uninstall are run by root); others may
+    // only pass through, to leave disable and enable requests in requests/.
     const st = statSync(dir);
-    assert.deepEqual([st.uid, st.mode & 0o777], [0, 0o750]);
-    assert.equal(st.gid, ensureTestUser().gid, 'the install directory is closed to others');
+    assert.deepEqual([st.uid, st.mode & 0o7777], [0, 0o751]);
+    assert.equal(st.gid, ensureTestUser().gid);
+    const requests = statSync(join(dir, 'requests'));
+    assert.deepEqual([requests.uid, requests.mode & 0o7777], [identity.uid, 0o1733]);
+    for (const own of ['bin', 'state', 'run', 'log', 'cache']) assert.equal(statSync(join(dir, own)).mode & 0o777, 0o700, own);
     assert.equal(spawnSync('id', ['-u', TEST_USER], { encoding: 'utf8' }).stdout.trim(), String(identity.uid));
   });
 
@@ -213,6 +218,33 @@ describe('an installed Jump Client', () => {
     const on = await run('runuser', ['-u', TEST_USER, '--', agent, 'enable', '--dir', dir]);
     assert.equal(on.status, 0, on.stderr);
     await waitForClient(a, (r) => r.id === row.id && r.status === 'online', 5000, 'enabled');
+  });
+
+  it('another account at the machine disables and enables it through init-script, and reads nothing else', async () => {
+    ensureTestUser(VISITOR_USER);
+    const init = join(dir, 'init-script');
+    const off = await run('runuser', ['-u', VISITOR_USER, '--', init, 'disable']);
+    assert.equal(off.status, 0, off.stderr);
+    assert.match(off.stdout, /disabled: no session can start/);
+    await waitForClient(a, (r) => r.id === row.id && r.status === 'disabled', 5000, 'disabled by another account');
+    assert.equal((await a.admin.post('/api/command/v1/jump', { jump_client_id: row.id })).body.error.code, 'jump_client_disabled');
+    const on = await run('runuser', ['-u', VISITOR_USER, '--', init, 'enable']);
+    assert.equal(on.status, 0, on.stderr);
+    await waitForClient(a, (r) => r.id === row.id && r.status === 'online', 5000, 'enabled by another account');
+    assert.match(readFileSync(join(dir, 'log', 'agent.log'), 'utf8'), new RegExp(`enable by uid ${ensureTestUser(VISITOR_USER).uid}`));
+    // Passing through is all: the folders and the configuration stay closed to it.
+    for (const closed of [['ls', dir], ['ls', join(dir, 'requests')], ['cat', join(dir, 'agent.json')], ['ls', join(dir, 'state')]]) {
+      assert.notEqual((await run('runuser', ['-u', VISITOR_USER, '--', ...closed])).status, 0, closed.join(' '));
+    }
+    // Stopped, the client takes no request: it says so and nothing changes.
+    assert.equal((await run(init, ['stop'])).status, 0);
+    const unheard = await run('runuser', ['-u', VISITOR_USER, '--', init, 'disable']);
+    assert.equal(unheard.status, 1);
+    assert.match(unheard.stderr, /not running/);
+    assert.deepEqual(readdirSync(join(dir, 'requests')), []);
+    assert.equal(existsSync(join(dir, 'state', 'disabled')), false);
+    assert.equal((await run(init, ['start'])).status, 0);
+    await waitForClient(a, (r) => r.id === row.id && r.status === 'online', 10_000, 'online again');
   });
 
   it('DIR/uninstall removes the files and the row stays, uninstalled, with its last statistics', async () => {

@@ -13,15 +13,17 @@ import { installerEnv } from './agent-appliance.ts';
 export const REPO = resolve(import.meta.dirname, '..', '..');
 export const AGENT_MAIN = join(REPO, 'src', 'agent', 'main.ts');
 export const TEST_USER = 'jumpgate-test';
+/** Another account at the machine: neither root nor the one a client runs as. */
+export const VISITOR_USER = 'jumpgate-visitor';
 
 export const isRoot = (): boolean => process.getuid?.() === 0;
 
-/** The test account (created when missing; we are root in CI). */
-export function ensureTestUser(): { uid: number; gid: number } {
-  let r = spawnSync('getent', ['passwd', TEST_USER], { encoding: 'utf8' });
+/** The test account, or `name` (created when missing; we are root in CI). */
+export function ensureTestUser(name = TEST_USER): { uid: number; gid: number } {
+  let r = spawnSync('getent', ['passwd', name], { encoding: 'utf8' });
   if (r.status !== 0) {
-    spawnSync('useradd', ['--create-home', '--shell', '/bin/sh', TEST_USER], { stdio: 'ignore' });
-    r = spawnSync('getent', ['passwd', TEST_USER], { encoding: 'utf8' });
+    spawnSync('useradd', ['--create-home', '--shell', '/bin/sh', name], { stdio: 'ignore' });
+    r = spawnSync('getent', ['passwd', name], { encoding: 'utf8' });
   }
   const parts = r.stdout.trim().split(':');
   return { uid: Number(parts[2]), gid: Number(parts[3]) };

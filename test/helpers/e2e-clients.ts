@@ -7,11 +7,11 @@
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { alive, ensureTestUser, run, TEST_USER, type Run } from './agent-cli.ts';
+import { alive, ensureTestUser, run, TEST_USER, VISITOR_USER, type Run } from './agent-cli.ts';
 import type { E2eAppliance } from './e2e-appliance.ts';
 import { eventually } from './hub-client.ts';
 
-export { TEST_USER, ensureTestUser, alive };
+export { TEST_USER, VISITOR_USER, ensureTestUser, alive };
 
 export const INSTALLERS = '/api/config/v1/jump-client/installer';
 export const CLIENTS = '/api/config/v1/jump-client';
