@@ -94,7 +94,7 @@ describe('agent installed for another account', { skip: !isRoot() && 'needs root
     // What root runs (init-script, uninstall) and the directory holding them are root's; what the
     // client writes is the account's.
     const st = statSync(dir);
-    assert.deepEqual([st.uid, st.gid, st.mode & 0o777], [0, owner.gid, 0o750]);
+    assert.deepEqual([st.uid, st.gid, st.mode & 0o777], [0, owner.gid, 0o751]); // others pass through to requests/
     for (const script of ['init-script', 'uninstall']) {
       const s = statSync(join(dir, script));
       assert.deepEqual([s.uid, s.mode & 0o777], [0, 0o755], script);
@@ -180,8 +180,8 @@ describe('agent installed for another account', { skip: !isRoot() && 'needs root
     // The account removes all it owns and empties its configuration; what root owns waits for root.
     await standIn.waitFor(() => !existsSync(join(dir, 'bin', 'jumpgate-agent')) || undefined, 15_000, 'program removed');
     await standIn.waitFor(() => !alive(pid) || undefined, 10_000, 'agent exit');
-    assert.deepEqual(entries(dir), ['agent.json', 'bin', 'cache', 'init-script', 'log', 'run', 'state', 'uninstall']);
-    for (const folder of ['bin', 'cache', 'log', 'run', 'state']) assert.deepEqual(entries(join(dir, folder)), [], folder);
+    assert.deepEqual(entries(dir), ['agent.json', 'bin', 'cache', 'init-script', 'log', 'requests', 'run', 'state', 'uninstall']);
+    for (const folder of ['bin', 'cache', 'log', 'requests', 'run', 'state']) assert.deepEqual(entries(join(dir, folder)), [], folder);
     assert.equal(statSync(join(dir, 'agent.json')).size, 0, 'the installer key is not left behind');
     const start = sh(join(dir, 'init-script'), ['start']);
     assert.notEqual(start.status, 0);
