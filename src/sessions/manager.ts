@@ -149,11 +149,21 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       reaching.abort();
       const passive = endpoint.connection_type === 'passive';
       let rewakes = 0;
+      let asked = false; // a session_open went out on the current link
       const open = (): void => {
-        const sent = agents.send(agentId, { type: 'session_open', session_id: id, token, cols: size.cols, rows: size.rows });
-        if (!sent) spawning.get(id)?.settle(new AppError('active_not_connected'));
+        asked = agents.send(agentId, { type: 'session_open', session_id: id, token, cols: size.cols, rows: size.rows });
+        if (asked) return;
+        if (passive) rewake();
+        else spawning.get(id)?.settle(new AppError('active_not_connected'));
+      };
+      /** Wakes a passive client again, up to MAX_REWAKES times; past that it could not be reached. */
+      const rewake = (): void => {
+        if (rewakes++ >= MAX_REWAKES) return void spawning.get(id)?.settle(new AppError('connect_timeout'));
+        log.info('a passive Jump Client let go of its link during a Jump; waking it again', { module: 'sessions', sessionId: id, clientId: agentId });
+        reach();
       };
       const reach = (): void => {
+        reaching.abort(); // one attempt at a time: an older one knocks no more
         const attempt = (reaching = new AbortController());
         agents.reach(endpoint, attempt.signal).then(
           () => {
@@ -178,14 +188,14 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
           else resolve();
         };
         // A passive client's link may close just as the session_open goes out on it (its check-in
-        // letting go): while its session socket has not come, it is woken again (up to
-        // MAX_REWAKES times, within the deadline). An active client's link closing means it is gone.
+        // letting go): while its session socket has not come, it is woken again. A link that
+        // closes before it was asked anything changes nothing: the knocking goes on. An active
+        // client's link closing means it is gone.
         const linkClosed = (): void => {
-          if (passive && session.agentAttached) return; // the session's own socket carries it now
-          if (passive && rewakes++ < MAX_REWAKES) {
-            log.info('a passive Jump Client let go of its link during a Jump; waking it again', { module: 'sessions', sessionId: id, clientId: agentId });
-            reach();
-          } else settle(new AppError('active_not_connected'));
+          if (!passive) return settle(new AppError('active_not_connected'));
+          if (session.agentAttached || !asked) return; // its own socket carries it now, or still reaching
+          asked = false;
+          rewake();
         };
         spawning.set(id, { slot, settle, linkClosed });
         slot.timedOut.then(() => settle(new AppError(reaching.signal.aborted ? 'session_spawn_timeout' : 'connect_timeout')));

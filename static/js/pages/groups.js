@@ -112,7 +112,11 @@ function rolesTable(reload) {
       ? h('span', { class: 'muted' }, t('role.builtin'))
       : [
           h('button', { type: 'button', class: 'secondary small', onClick: () => editRole(r, reload) }, t('action.edit')),
-          h('button', { type: 'button', class: 'danger small', onClick: () => confirmThen({ title: t('role.deleteTitle'), message: t('role.deleteAsk', { name: r.name }), confirm: t('action.delete') }, () => act(() => del(`/api/config/v1/jump-item-role/${r.id}`), reload)) }, t('action.delete')),
+          h('button', { type: 'button', class: 'danger small', onClick: () => confirmThen({ title: t('role.deleteTitle'), message: t('role.deleteAsk', { name: r.name }), confirm: t('action.delete') }, async () => {
+                await del(`/api/config/v1/jump-item-role/${r.id}`);
+                toast(t('common.deleted'));
+                reload();
+              }) }, t('action.delete')),
         ];
   return dataTable({
     caption: t('group.roles'),
