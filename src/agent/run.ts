@@ -152,11 +152,15 @@ export async function runAgent(dir: string, supervised: boolean): Promise<number
         }, (err: Error) => log.warn('statistics failed', { error: err.message }));
       }, 10_000),
     );
-    const stopWatch = watchDisabled(dir, (disabled, requests) => {
-      log.info(disabled ? 'disabled locally' : 'enabled locally', requests.length ? { askedBy: requests.map((r) => `${r.disabled ? 'disable' : 'enable'} by uid ${r.uid}`) } : {});
-      // Linked: say so. A passive client not linked checks in at once instead (its hello says it).
-      if (!send({ type: 'state', disabled })) checkInNow();
-    });
+    const stopWatch = watchDisabled(
+      dir,
+      (disabled) => {
+        log.info(disabled ? 'disabled locally' : 'enabled locally');
+        // Linked: say so. A passive client not linked checks in at once instead (its hello says it).
+        if (!send({ type: 'state', disabled })) checkInNow();
+      },
+      (r) => log.info(`${r.action} asked at the machine`, { uid: r.uid, outcome: r.outcome }),
+    );
     const handlers = {
       hello: (): AgentMessage => ({
         type: 'hello',

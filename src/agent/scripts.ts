@@ -98,23 +98,38 @@ stop() {
   if alive "$pid"; then kill -9 "$pid" 2>/dev/null; fi
   echo "jumpgate-client: stopped"
 }
-# disable|enable: root and the account change the state directly; anyone else at the machine
-# leaves a request in requests/ (service mode), which the running client takes within a second.
+# disable|enable: root and the account change the state directly. Anyone else at the machine
+# leaves a request in requests/ (service mode, made with mktemp: a new file, never one already
+# there); the running client answers it within seconds by renaming it to .done or .refused.
 request() {
   if [ "$(id -u)" = 0 ] || [ "$(id -un)" = "$RUN_AS" ]; then as_user "$AGENT" "$1" --dir "$DIR"; return; fi
   if [ ! -d "$DIR/requests" ]; then echo "jumpgate-client: only root and $RUN_AS may $1 this client" >&2; return 4; fi
-  f="$DIR/requests/$1.$(id -u).$$"
-  if ! (umask 022; : > "$f") 2>/dev/null; then echo "jumpgate-client: cannot leave a request in $DIR/requests" >&2; return 4; fi
-  i=0
-  while [ "$i" -lt 25 ] && [ -e "$f" ]; do pause; i=$((i + 1)); done
-  if [ -e "$f" ]; then
-    rm -f "$f"
-    echo "jumpgate-client: the client is not running, so it did not take the request; nothing changed" >&2
-    return 1
+  if ! f=$(mktemp "$DIR/requests/$1.$(id -u).XXXXXXXXXX" 2>/dev/null); then
+    echo "jumpgate-client: cannot leave a request in $DIR/requests" >&2; return 4
   fi
-  if [ "$1" = disable ]; then echo "jumpgate-client: disabled: no session can start until it is enabled again"
-  else echo "jumpgate-client: enabled"; fi
+  i=0
+  while [ "$i" -lt 75 ]; do
+    if [ -e "$f.done" ] || [ -L "$f.done" ]; then
+      rm -f "$f.done"
+      if [ "$1" = disable ]; then echo "jumpgate-client: disabled: no session can start until it is enabled again"
+      else echo "jumpgate-client: enabled"; fi
+      return 0
+    fi
+    if [ -e "$f.refused" ] || [ -L "$f.refused" ]; then
+      rm -f "$f.refused"
+      echo "jumpgate-client: refused: it was disabled by root, by $RUN_AS or by another account, and only they may enable it" >&2
+      return 1
+    fi
+    pause; i=$((i + 1))
+  done
+  rm -f "$f"
+  echo "jumpgate-client: no answer: the client is not running, so nothing changed" >&2
+  return 1
 }
+case "$1" in
+  start|stop|restart|status)
+    if [ "$(id -u)" != 0 ] && [ "$(id -un)" != "$RUN_AS" ]; then echo "jumpgate-client: run this as root or as $RUN_AS" >&2; exit 4; fi ;;
+esac
 case "$1" in
   start) start ;;
   stop) stop ;;

@@ -221,26 +221,38 @@ describe('an installed Jump Client', () => {
   });
 
   it('another account at the machine disables and enables it through init-script, and reads nothing else', async () => {
-    ensureTestUser(VISITOR_USER);
+    const visitor = ensureTestUser(VISITOR_USER);
     const init = join(dir, 'init-script');
-    const off = await run('runuser', ['-u', VISITOR_USER, '--', init, 'disable']);
+    const asVisitor = (...args: string[]) => run('runuser', ['-u', VISITOR_USER, '--', init, ...args]);
+    const off = await asVisitor('disable');
     assert.equal(off.status, 0, off.stderr);
     assert.match(off.stdout, /disabled: no session can start/);
     await waitForClient(a, (r) => r.id === row.id && r.status === 'disabled', 5000, 'disabled by another account');
     assert.equal((await a.admin.post('/api/command/v1/jump', { jump_client_id: row.id })).body.error.code, 'jump_client_disabled');
-    const on = await run('runuser', ['-u', VISITOR_USER, '--', init, 'enable']);
+    // Its enable waits out the cool-down after the disable, then is applied.
+    const on = await asVisitor('enable');
     assert.equal(on.status, 0, on.stderr);
     await waitForClient(a, (r) => r.id === row.id && r.status === 'online', 5000, 'enabled by another account');
-    assert.match(readFileSync(join(dir, 'log', 'agent.log'), 'utf8'), new RegExp(`enable by uid ${ensureTestUser(VISITOR_USER).uid}`));
-    // Passing through is all: the folders and the configuration stay closed to it.
+    const log = readFileSync(join(dir, 'log', 'agent.log'), 'utf8');
+    assert.match(log, new RegExp(`enable asked at the machine.*"uid":${visitor.uid}.*"outcome":"applied"`));
+    // A disable made by the client's account (or root) is not another account's to undo.
+    assert.equal((await run('runuser', ['-u', TEST_USER, '--', join(dir, 'bin', 'jumpgate-agent'), 'disable', '--dir', dir])).status, 0);
+    const refused = await asVisitor('enable');
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /refused/);
+    assert.equal(existsSync(join(dir, 'state', 'disabled')), true);
+    assert.equal((await run('runuser', ['-u', TEST_USER, '--', join(dir, 'bin', 'jumpgate-agent'), 'enable', '--dir', dir])).status, 0);
+    await waitForClient(a, (r) => r.id === row.id && r.status === 'online', 5000, 'enabled by its account');
+    // Passing through is all: the folders and the configuration stay closed, and so do the other commands.
     for (const closed of [['ls', dir], ['ls', join(dir, 'requests')], ['cat', join(dir, 'agent.json')], ['ls', join(dir, 'state')]]) {
       assert.notEqual((await run('runuser', ['-u', VISITOR_USER, '--', ...closed])).status, 0, closed.join(' '));
     }
-    // Stopped, the client takes no request: it says so and nothing changes.
+    assert.equal((await asVisitor('status')).status, 4);
+    // Stopped, the client answers nothing: the request is withdrawn and nothing changes.
     assert.equal((await run(init, ['stop'])).status, 0);
-    const unheard = await run('runuser', ['-u', VISITOR_USER, '--', init, 'disable']);
+    const unheard = await asVisitor('disable');
     assert.equal(unheard.status, 1);
-    assert.match(unheard.stderr, /not running/);
+    assert.match(unheard.stderr, /no answer: the client is not running/);
     assert.deepEqual(readdirSync(join(dir, 'requests')), []);
     assert.equal(existsSync(join(dir, 'state', 'disabled')), false);
     assert.equal((await run(init, ['start'])).status, 0);
