@@ -203,6 +203,26 @@ describe('jumping (appliance side, scripted agents)', () => {
     }
   });
 
+  it('asks again on the newer link when a passive client\'s link is replaced with the session_open on the way', async () => {
+    const c = await enrolledClient(t.appliance.registry, { connection_type: 'passive' });
+    const hello = { connection_type: 'passive', listen: { address: '127.0.0.1', port: 9 } };
+    const first = await connectAgent(t.url, c.id, c.secret);
+    first.hello({}, hello);
+    await first.next('welcome');
+    // The agent links anew (as after a network change) just as the Jump asks on the old link.
+    let newer: Promise<FakeAgent> | undefined;
+    first.ws.on('message', (raw) => {
+      if (JSON.parse(raw.toString()).type === 'session_open') newer ??= startFakeAgent(t.url, c.id, c.secret, 'echo', {}, hello);
+    });
+    await eventually(() => t.appliance.registry.clients.get(c.id)?.passive_listen?.port === 9, 3000, 'checked in');
+    const res = await admin.post('/api/command/v1/jump', { jump_client_id: c.id });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const agent = await newer!;
+    agents.push(agent);
+    assert.deepEqual(agent.opened, [res.body.session_id]);
+    assert.equal((await admin.del(`/api/session/v1/${res.body.session_id}`)).status, 204);
+  });
+
   it('refuses jumps beyond the spawn cap at once with server_busy and Retry-After', async () => {
     await admin.patch('/api/config/v1/settings', { max_concurrent_spawns: 3, spawn_timeout_seconds: 2 });
     const slow = await Promise.all(Array.from({ length: 6 }, () => client('never-ready')));

@@ -177,7 +177,11 @@ export function createAgentHub(options: AgentHubOptions): AgentHub {
         const { clientId } = ws.getUserData();
         const previous = sockets.get(clientId);
         sockets.set(clientId, ws);
-        if (previous) closeWith(previous, CLOSE.replaced, 'replaced by a newer connection of the same Jump Client');
+        if (previous) {
+          closeWith(previous, CLOSE.replaced, 'replaced by a newer connection of the same Jump Client');
+          // What was asked on the old link is lost with it (its close no longer speaks for the client).
+          options.sessionEvents?.agentGone(clientId);
+        }
       },
       message(ws: WebSocket<AgentData>, message: ArrayBuffer, isBinary: boolean) {
         if (ws.getUserData().closing) return;

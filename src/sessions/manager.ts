@@ -72,7 +72,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const now = options.now ?? Date.now;
   const sessions = new Map<string, Session>();
   /** Jumps in progress: their slot, how they end, and what the agent's link closing means to each. */
-  const spawning = new Map<string, { slot: SpawnSlot; settle(err?: AppError): void; linkClosed(): void }>();
+  const spawning = new Map<string, { slot: SpawnSlot; settle(err?: AppError): void; linkClosed(): void; attached(): void }>();
   const recordingFile = (id: string) => join(options.dataDir, 'recordings', `${id}.cast`);
 
   /** Puts the session's record; only inside a write. */
@@ -197,7 +197,9 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
           asked = false;
           rewake();
         };
-        spawning.set(id, { slot, settle, linkClosed });
+        // Its session socket came: no more knocking, and the deadline now means the spawn itself.
+        const attached = (): void => reaching.abort();
+        spawning.set(id, { slot, settle, linkClosed, attached });
         slot.timedOut.then(() => settle(new AppError(reaching.signal.aborted ? 'session_spawn_timeout' : 'connect_timeout')));
         signal?.addEventListener('abort', () => settle(new AppError('session_internal_error', { message: 'The request was aborted.' })), { once: true });
       });
@@ -232,6 +234,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       const s = sessions.get(sessionId);
       if (!s || s.init.agentId !== clientId || !safeEqual(s.init.token, token) || s.phase !== 'spawning' || s.agentAttached) return undefined;
       s.attachAgent(port);
+      spawning.get(sessionId)?.attached();
       return {
         message: (m) => s.onAgentMessage(m),
         data: (frame) => s.onAgentData(frame),
