@@ -159,7 +159,11 @@ export async function runAgent(dir: string, supervised: boolean): Promise<number
         // Linked: say so. A passive client not linked checks in at once instead (its hello says it).
         if (!send({ type: 'state', disabled })) checkInNow();
       },
-      (r) => log.info(`${r.action} asked at the machine`, { uid: r.uid, outcome: r.outcome }),
+      (answered, total) => {
+        for (const r of answered) log.info(`${r.action} asked at the machine`, { uid: r.uid, outcome: r.outcome });
+        if (total > answered.length) log.warn('more requests at the machine answered', { count: total - answered.length });
+      },
+      (err) => log.warn('taking requests at the machine failed', { error: err.message }),
     );
     const handlers = {
       hello: (): AgentMessage => ({

@@ -100,7 +100,13 @@ stop() {
 }
 # disable|enable: root and the account change the state directly. Anyone else at the machine
 # leaves a request in requests/ (service mode, made with mktemp: a new file, never one already
-# there); the running client answers it within seconds by renaming it to .done or .refused.
+# there); the running client claims it by renaming it to its answer, then applies it.
+answer() { # $1: the request; prints the answer's suffix, once there
+  for a in done held refused failed; do
+    if [ -e "$1.$a" ] || [ -L "$1.$a" ]; then rm -f "$1.$a"; echo "$a"; return 0; fi
+  done
+  return 1
+}
 request() {
   if [ "$(id -u)" = 0 ] || [ "$(id -un)" = "$RUN_AS" ]; then as_user "$AGENT" "$1" --dir "$DIR"; return; fi
   if [ ! -d "$DIR/requests" ]; then echo "jumpgate-client: only root and $RUN_AS may $1 this client" >&2; return 4; fi
@@ -108,23 +114,25 @@ request() {
     echo "jumpgate-client: cannot leave a request in $DIR/requests" >&2; return 4
   fi
   i=0
-  while [ "$i" -lt 75 ]; do
-    if [ -e "$f.done" ] || [ -L "$f.done" ]; then
-      rm -f "$f.done"
-      if [ "$1" = disable ]; then echo "jumpgate-client: disabled: no session can start until it is enabled again"
-      else echo "jumpgate-client: enabled"; fi
-      return 0
+  while ! a=$(answer "$f"); do
+    i=$((i + 1))
+    if [ "$i" -ge 75 ]; then
+      # Withdrawn if not claimed yet; claimed meanwhile, its answer comes at once.
+      if rm "$f" 2>/dev/null; then
+        echo "jumpgate-client: no answer within 15 s (the client is stopped, or busy with other requests); nothing changed" >&2
+        return 1
+      fi
+      if [ "$i" -ge 100 ]; then echo "jumpgate-client: no answer" >&2; return 1; fi
     fi
-    if [ -e "$f.refused" ] || [ -L "$f.refused" ]; then
-      rm -f "$f.refused"
-      echo "jumpgate-client: refused: it was disabled by root, by $RUN_AS or by another account, and only they may enable it" >&2
-      return 1
-    fi
-    pause; i=$((i + 1))
+    pause
   done
-  rm -f "$f"
-  echo "jumpgate-client: no answer: the client is not running, so nothing changed" >&2
-  return 1
+  case "$1.$a" in
+    disable.done) echo "jumpgate-client: disabled: no session can start until it is enabled again" ;;
+    enable.done) echo "jumpgate-client: enabled" ;;
+    enable.held) echo "jumpgate-client: your disable is withdrawn; the client stays disabled while root, $RUN_AS or another account holds it so" ;;
+    enable.refused) echo "jumpgate-client: refused: you did not disable it; root, $RUN_AS or the account that did may enable it" >&2; return 1 ;;
+    *) echo "jumpgate-client: the client could not record the request; see its log" >&2; return 1 ;;
+  esac
 }
 case "$1" in
   start|stop|restart|status)

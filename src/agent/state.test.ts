@@ -1,6 +1,6 @@
 /**
- * Requests left by other accounts at the machine (SPEC A4, service mode): answered, applied by
- * their rules, bounded, and nothing in the folder is believed.
+ * Requests left by other accounts at the machine (SPEC A4, service mode): answered truthfully,
+ * applied by their rules, bounded, and nothing in the folder is believed.
  */
 import assert from 'node:assert/strict';
 import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -8,18 +8,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { layoutOf } from './layout.ts';
-import { disabledBy, isDisabled, REQUEST_COOL_DOWN_MS, requestTaker, setDisabled } from './state.ts';
+import { disabledBy, isDisabled, REQUEST_COOL_DOWN_MS, requestTaker, setDisabled, type RequestTakerOptions } from './state.ts';
 
 describe('requests at the machine', () => {
   const root = mkdtempSync(join(tmpdir(), 'jumpgate-requests-'));
   after(() => rmSync(root, { recursive: true, force: true }));
   const uid = process.getuid?.() ?? 0;
   let n = 0;
-  const install = () => {
+  const install = (options: RequestTakerOptions = {}) => {
     const dir = join(root, `jc-${++n}`);
     mkdirSync(join(dir, 'state'), { recursive: true });
     mkdirSync(layoutOf(dir).requestsDir);
-    return { dir, folder: layoutOf(dir).requestsDir, taker: requestTaker(dir) };
+    const clock = { now: 0 };
+    const taker = requestTaker(dir, { clock: () => clock.now, hardLinksProtected: () => true, ...options });
+    return { dir, folder: layoutOf(dir).requestsDir, taker, clock };
   };
   let serial = 0;
   /** A request as init-script leaves it (mktemp's random part); its path. */
@@ -29,34 +31,39 @@ describe('requests at the machine', () => {
     return file;
   };
 
-  it('answers a disable with .done, marks who asked, and lets only that account enable again', () => {
-    const { dir, folder, taker } = install();
+  it('claims a request by renaming it to its answer, marks who asked, and enables once its asker withdraws', () => {
+    const { dir, folder, taker, clock } = install();
     const off = ask(folder, 'disable', 4242); // the name's uid is not believed: the owner is
-    assert.deepEqual(taker.take(0), [{ action: 'disable', uid, outcome: 'applied' }]);
+    assert.deepEqual(taker.take(), [{ action: 'disable', uid, outcome: 'done' }]);
     assert.equal(isDisabled(dir), true);
-    assert.equal(disabledBy(dir), uid);
+    assert.deepEqual(disabledBy(dir), { local: false, uids: [uid] });
     assert.deepEqual(readdirSync(folder), [`${off.split('/').pop()}.done`]);
-    // A second disable changes nothing; an enable waits out the cool-down, then is applied.
     ask(folder, 'disable');
-    assert.deepEqual(taker.take(1), [{ action: 'disable', uid, outcome: 'unchanged' }]);
+    assert.deepEqual(taker.take(), [{ action: 'disable', uid, outcome: 'done' }], 'already so: answered at once');
     const on = ask(folder, 'enable');
-    assert.deepEqual(taker.take(2), [], 'within the cool-down: left for later');
+    clock.now = 1;
+    assert.deepEqual(taker.take(), [], 'within the cool-down: left for a later look');
     assert.ok(existsSync(on));
-    assert.deepEqual(taker.take(REQUEST_COOL_DOWN_MS + 1), [{ action: 'enable', uid, outcome: 'applied' }]);
+    clock.now = REQUEST_COOL_DOWN_MS + 1;
+    assert.deepEqual(taker.take(), [{ action: 'enable', uid, outcome: 'done' }]);
     assert.equal(isDisabled(dir), false);
     assert.ok(existsSync(`${on}.done`));
   });
 
-  it('refuses an enable of a disable made by root, the client\'s account or another account', () => {
+  it('keeps the client disabled while anyone else holds it so: an enable withdraws only its own asker', () => {
     const { dir, folder, taker } = install();
-    setDisabled(dir, true); // root or the account, with the command
+    setDisabled(dir, true); // root or the client's account, with the command
+    assert.deepEqual(disabledBy(dir), { local: true, uids: [] });
     const on = ask(folder, 'enable');
-    assert.deepEqual(taker.take(0), [{ action: 'enable', uid, outcome: 'refused' }]);
+    assert.deepEqual(taker.take(), [{ action: 'enable', uid, outcome: 'refused' }]);
     assert.ok(existsSync(`${on}.refused`));
-    assert.equal(disabledBy(dir), 'local');
-    setDisabled(dir, true, uid + 1); // another account's request
+    // This account also asks for the disable; its enable then withdraws its part alone.
+    ask(folder, 'disable');
+    taker.take();
+    assert.deepEqual(disabledBy(dir), { local: true, uids: [uid] });
     ask(folder, 'enable');
-    assert.equal(taker.take(REQUEST_COOL_DOWN_MS * 2)[0].outcome, 'refused');
+    assert.deepEqual(taker.take(), [{ action: 'enable', uid, outcome: 'held' }]);
+    assert.deepEqual(disabledBy(dir), { local: true, uids: [] });
     assert.equal(isDisabled(dir), true);
   });
 
@@ -70,26 +77,43 @@ describe('requests at the machine', () => {
     const hard = join(root, `outside-${n}`);
     writeFileSync(hard, '');
     linkSync(hard, join(folder, `disable.${uid}.Hard000001`)); // two links: not a request
-    writeFileSync(join(folder, `disable.${uid}.Old0000001.done`), '');
-    assert.deepEqual(taker.take(Date.now() + 120_000), []);
+    assert.deepEqual(taker.take(), []);
     assert.equal(isDisabled(dir), false);
     assert.deepEqual(readdirSync(folder), []);
     assert.ok(existsSync('/etc/passwd') && existsSync(hard), 'links are removed, never followed');
   });
 
-  it('looks at 4096 entries at a time, going on from there, and is not jammed by entries it cannot remove', () => {
+  it('answers nothing where the kernel lets accounts hard-link others\' files', () => {
+    const { dir, folder, taker } = install({ hardLinksProtected: () => false });
+    const off = ask(folder, 'disable');
+    assert.deepEqual(taker.take(), []);
+    assert.equal(isDisabled(dir), false);
+    assert.equal(existsSync(off), false, 'removed, unanswered');
+  });
+
+  it('removes a request it cannot answer (its answer\'s name taken by a folder), logging nothing', () => {
+    const { dir, folder, taker } = install();
+    const off = ask(folder, 'disable');
+    mkdirSync(`${off}.done`);
+    writeFileSync(join(`${off}.done`, 'x'), '');
+    assert.deepEqual(taker.take(), []);
+    assert.equal(isDisabled(dir), false);
+    assert.equal(existsSync(off), false);
+  });
+
+  it('looks at 4096 entries at a time, going on from there, past entries it cannot remove', () => {
     const { dir, folder, taker } = install();
     for (let i = 0; i < 6000; i++) writeFileSync(join(folder, `junk-${i}`), '');
-    taker.take(0);
+    taker.take();
     assert.equal(readdirSync(folder).length, 6000 - 4096, 'one look: 4096 entries');
-    taker.take(1);
+    taker.take();
     assert.deepEqual(readdirSync(folder), [], 'the next look goes on from there');
     for (let i = 0; i < 5000; i++) {
       mkdirSync(join(folder, `full-${i}`));
       writeFileSync(join(folder, `full-${i}`, 'x'), ''); // a folder with something in it stays
     }
     ask(folder, 'disable');
-    for (let look = 0; look < 3 && !isDisabled(dir); look++) taker.take(2 + look);
+    for (let look = 0; look < 3 && !isDisabled(dir); look++) taker.take();
     assert.equal(isDisabled(dir), true, 'the request behind them is taken within three looks');
     taker.close();
   });

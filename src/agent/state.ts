@@ -12,70 +12,124 @@ export function isDisabled(dir: string): boolean {
   return existsSync(layoutOf(dir).disabled);
 }
 
-const BY_REQUEST = / by request of uid (\d{1,10})$/m;
+/**
+ * Who holds the client disabled: root or the client's account (`local`, with the command), and the
+ * accounts that asked through requests/ (their uids). Undefined when it is enabled.
+ */
+export interface DisabledBy {
+  local: boolean;
+  uids: number[];
+}
 
-/** Who disabled the client: the uid of an account that asked through requests/, or 'local' (root or the account). */
-export function disabledBy(dir: string): number | 'local' | undefined {
+const BY_REQUEST = /^by request of uid (\d{1,10})$/;
+
+export function disabledBy(dir: string): DisabledBy | undefined {
   let text: string;
   try {
     text = readFileSync(layoutOf(dir).disabled, 'utf8');
-  } catch {
-    return undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return { local: true, uids: [] }; // there but unreadable (root's): held by root
   }
-  const m = BY_REQUEST.exec(text);
-  return m ? Number(m[1]) : 'local';
+  const uids = text.split('\n').flatMap((line) => {
+    const m = BY_REQUEST.exec(line);
+    return m ? [Number(m[1])] : [];
+  });
+  // A mark without uids (the command's, or an older version's) is local.
+  return { local: uids.length === 0 || /^local$/m.test(text), uids };
 }
 
-/** `byUid`: the account that asked through requests/; none when root or the account did it. */
-export function setDisabled(dir: string, disabled: boolean, byUid?: number): void {
+/** The command's disable or enable (root or the client's account): it overrides every request. */
+export function setDisabled(dir: string, disabled: boolean): void {
+  writeMark(dir, disabled ? { local: true, uids: [] } : undefined);
+}
+
+function writeMark(dir: string, by: DisabledBy | undefined): void {
   const file = layoutOf(dir).disabled;
-  if (disabled) writeFileAtomic(file, `disabled at ${new Date().toISOString()}${byUid === undefined ? '' : ` by request of uid ${byUid}`}\n`, 0o600);
-  else rmSync(file, { force: true });
+  if (!by) return void rmSync(file, { force: true });
+  const lines = [`disabled at ${new Date().toISOString()}`, ...(by.local ? ['local'] : []), ...by.uids.map((u) => `by request of uid ${u}`)];
+  writeFileAtomic(file, lines.join('\n') + '\n', 0o600);
 }
 
 /**
  * A request's file name, as `init-script` makes it with mktemp: the action, the asking account's
- * uid (not believed: the file's owner is) and a random part. Its answer is the same name with
- * `.done` or `.refused`, renamed by the client for the asker to find and remove.
+ * uid (not believed: the file's owner is) and a random part. The client answers by renaming it:
+ * `.done` (the client is now as asked), `.held` (an enable withdrew the asker's disable, and
+ * others still hold the client disabled), `.refused` (an enable of a disable the asker did not
+ * make) or `.failed` (the client could not record it).
  */
 const REQUEST = /^(disable|enable)\.\d{1,10}\.[A-Za-z0-9]{6,32}$/;
-const ANSWER = /^(disable|enable)\.\d{1,10}\.[A-Za-z0-9]{6,32}\.(done|refused)$/;
+const ANSWER = /^(disable|enable)\.\d{1,10}\.[A-Za-z0-9]{6,32}\.(done|held|refused|failed)$/;
 /** Entries looked at per look; the next look goes on from there. */
 const ENTRIES_PER_LOOK = 4096;
-/** At most one change asked through requests/ in this long: no account can flap the state. */
+/** At most one change of state asked through requests/ in this long: no account can flap it. */
 export const REQUEST_COOL_DOWN_MS = 10_000;
 /** An answer nobody removed (its asker gave up) is removed after this long. */
 const ANSWER_KEPT_MS = 60_000;
+/** Hard links to others' files pass for their own unless the kernel forbids making them. */
+const PROTECTED_HARDLINKS = '/proc/sys/fs/protected_hardlinks';
+
+export type RequestOutcome = 'done' | 'held' | 'refused' | 'failed';
 
 export interface AnsweredRequest {
   action: 'disable' | 'enable';
   /** The account that asked: the file's owner. */
   uid: number;
-  /** `refused`: an enable of a disable that root, the client's account or another account made. */
-  outcome: 'applied' | 'unchanged' | 'refused';
+  outcome: RequestOutcome;
 }
 
 export interface RequestTaker {
-  /** One look at requests/: answers what it can, returns the answers. */
-  take(now?: number): AnsweredRequest[];
+  /** One look at requests/: answers what it can, returns the answers given. */
+  take(): AnsweredRequest[];
   close(): void;
 }
 
+export interface RequestTakerOptions {
+  /** A monotonic clock for the cool-down. */
+  clock?: () => number;
+  /** Whether the kernel refuses hard links to others' files (read once a look). */
+  hardLinksProtected?: () => boolean;
+  onError?: (err: Error) => void;
+}
+
+const kernelProtectsHardLinks = (): boolean => {
+  try {
+    return readFileSync(PROTECTED_HARDLINKS, 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
+};
+
 /**
  * Takes the requests other accounts at the machine leave in `DIR/requests/` (service mode; SPEC
- * A4). The folder is writable by every account, so everything about it is bounded and believes
- * nothing: names are read as bytes, at most ENTRIES_PER_LOOK entries a look (the next look goes on
- * from there), every entry that is neither a request nor a fresh answer is removed (a folder only
- * when empty), nothing is followed or read, and a request counts only as a regular file with one
- * link, ordered by its change time (which its owner cannot set). A disable is applied for anyone;
- * an enable only undoes a disable the same account asked for; one change per
- * REQUEST_COOL_DOWN_MS, the rest wait for their turn.
+ * A4). The folder is writable by every account, so nothing in it is believed and every look is
+ * bounded: names are read as bytes; at most ENTRIES_PER_LOOK entries a look (the next look goes on
+ * from there); every entry that is neither a request nor a fresh answer is removed (a folder only
+ * when empty); nothing is followed or read; a request counts only as a regular file with one link
+ * (and only where the kernel protects hard links), its asker being its owner. Requests of one look
+ * are taken in the order of their change time, which their owners cannot set.
+ *
+ * Rules: any account may disable; an enable withdraws the asker's own disable, and the client is
+ * enabled once no one holds it disabled (a disable by root or the client's account is theirs to
+ * undo). One change of state per REQUEST_COOL_DOWN_MS; requests that would change it sooner wait
+ * for a later look. A request is claimed (renamed to its answer) before it is applied, so what the
+ * asker reads is what happened.
  */
-export function requestTaker(dir: string): RequestTaker {
+export function requestTaker(dir: string, options: RequestTakerOptions = {}): RequestTaker {
+  const clock = options.clock ?? (() => performance.now());
+  const protectedLinks = options.hardLinksProtected ?? kernelProtectsHardLinks;
   const folder = layoutOf(dir).requestsDir;
   const prefix = Buffer.from(folder + '/');
   let cursor: Dir | undefined;
   let lastChange = -Infinity;
+  const closeCursor = (): void => {
+    try {
+      cursor?.closeSync();
+    } catch {
+      // closed already
+    }
+    cursor = undefined;
+  };
   const remove = (path: Buffer, st: Stats): void => {
     try {
       if (st.isDirectory()) rmdirSync(path);
@@ -84,82 +138,126 @@ export function requestTaker(dir: string): RequestTaker {
       // a folder with something in it, or gone meanwhile: left as it is
     }
   };
-  const answer = (path: Buffer, how: 'done' | 'refused'): void => {
+  /** Renames the request to its answer; false (and the request removed) when that fails. */
+  const claim = (path: Buffer, outcome: RequestOutcome): boolean => {
     try {
-      renameSync(path, Buffer.concat([path, Buffer.from(`.${how}`)]));
+      renameSync(path, Buffer.concat([path, Buffer.from(`.${outcome}`)]));
+      return true;
     } catch {
-      // withdrawn meanwhile
+      try {
+        unlinkSync(path);
+      } catch {
+        // withdrawn meanwhile
+      }
+      return false;
     }
   };
-  return {
-    take(now = Date.now()) {
-      const asked: { path: Buffer; action: 'disable' | 'enable'; uid: number; at: number }[] = [];
-      try {
-        // Names as bytes: one that is not UTF-8 must still be removable. (Node takes 'buffer' here;
-        // its typings list only text encodings.)
-        cursor ??= opendirSync(folder, { encoding: 'buffer' as BufferEncoding });
-        for (let n = 0; n < ENTRIES_PER_LOOK; n++) {
-          const entry = cursor.readSync();
-          if (!entry) {
-            cursor.closeSync();
-            cursor = undefined;
-            break;
-          }
-          const name = entry.name as unknown as Buffer;
-          const path = Buffer.concat([prefix, name]);
-          let st: Stats;
-          try {
-            st = lstatSync(path);
-          } catch {
-            continue;
-          }
-          const text = name.toString('latin1');
-          const request = REQUEST.exec(text);
-          if (request && st.isFile() && st.nlink === 1) asked.push({ path, action: request[1] as 'disable' | 'enable', uid: st.uid, at: st.ctimeMs });
-          else if (!(ANSWER.test(text) && now - st.ctimeMs < ANSWER_KEPT_MS)) remove(path, st);
+  /** What the request would do: the new mark (or undefined for enabled) and the answer. */
+  const decide = (action: 'disable' | 'enable', uid: number, by: DisabledBy | undefined): { next: DisabledBy | undefined; outcome: RequestOutcome; changes: boolean } => {
+    if (action === 'disable') {
+      if (!by) return { next: { local: false, uids: [uid] }, outcome: 'done', changes: true };
+      return { next: by.uids.includes(uid) ? by : { local: by.local, uids: [...by.uids, uid] }, outcome: 'done', changes: false };
+    }
+    if (!by) return { next: undefined, outcome: 'done', changes: false };
+    if (!by.uids.includes(uid)) return { next: by, outcome: 'refused', changes: false };
+    const rest = by.uids.filter((u) => u !== uid);
+    if (by.local || rest.length > 0) return { next: { local: by.local, uids: rest }, outcome: 'held', changes: false };
+    return { next: undefined, outcome: 'done', changes: true };
+  };
+  const look = (): { path: Buffer; action: 'disable' | 'enable'; uid: number; at: number }[] => {
+    const asked: { path: Buffer; action: 'disable' | 'enable'; uid: number; at: number }[] = [];
+    const now = Date.now();
+    try {
+      // Names as bytes: one that is not UTF-8 must still be removable. (Node takes 'buffer' here;
+      // its typings list only text encodings.)
+      cursor ??= opendirSync(folder, { encoding: 'buffer' as BufferEncoding });
+      const links = protectedLinks();
+      for (let n = 0; n < ENTRIES_PER_LOOK; n++) {
+        const entry = cursor.readSync();
+        if (!entry) {
+          closeCursor();
+          break;
         }
-      } catch {
-        cursor = undefined;
-        return []; // no folder: a user-mode client, or one installed before requests existed
+        const name = entry.name as unknown as Buffer;
+        const path = Buffer.concat([prefix, name]);
+        let st: Stats;
+        try {
+          st = lstatSync(path);
+        } catch {
+          continue;
+        }
+        const text = name.toString('latin1');
+        const request = REQUEST.exec(text);
+        if (request && links && st.isFile() && st.nlink === 1) asked.push({ path, action: request[1] as 'disable' | 'enable', uid: st.uid, at: st.ctimeMs });
+        else if (!(ANSWER.test(text) && now - st.ctimeMs < ANSWER_KEPT_MS)) remove(path, st);
       }
+    } catch {
+      closeCursor(); // no folder (a user-mode client, or one installed before requests existed)
+    }
+    return asked.sort((a, b) => a.at - b.at);
+  };
+  return {
+    take() {
       const answered: AnsweredRequest[] = [];
-      for (const r of asked.sort((a, b) => a.at - b.at)) {
-        const by = disabledBy(dir);
-        const wanted = r.action === 'disable';
-        let outcome: AnsweredRequest['outcome'];
-        if (wanted === (by !== undefined)) outcome = 'unchanged';
-        else if (!wanted && by !== r.uid) outcome = 'refused';
-        else if (now - lastChange < REQUEST_COOL_DOWN_MS) continue; // its turn comes at a later look
-        else {
-          setDisabled(dir, wanted, r.uid);
-          lastChange = now;
-          outcome = 'applied';
+      for (const r of look()) {
+        let by: DisabledBy | undefined;
+        try {
+          by = disabledBy(dir);
+        } catch (err) {
+          options.onError?.(err as Error);
+          break;
         }
-        answer(r.path, outcome === 'refused' ? 'refused' : 'done');
-        answered.push({ action: r.action, uid: r.uid, outcome });
+        const { next, outcome, changes } = decide(r.action, r.uid, by);
+        if (changes && clock() - lastChange < REQUEST_COOL_DOWN_MS) continue; // its turn comes at a later look
+        if (!claim(r.path, outcome)) continue;
+        try {
+          if (next !== by) writeMark(dir, next);
+          if (changes) lastChange = clock();
+          answered.push({ action: r.action, uid: r.uid, outcome });
+        } catch (err) {
+          options.onError?.(err as Error);
+          try {
+            renameSync(Buffer.concat([r.path, Buffer.from(`.${outcome}`)]), Buffer.concat([r.path, Buffer.from('.failed')]));
+          } catch {
+            // collected meanwhile
+          }
+          answered.push({ action: r.action, uid: r.uid, outcome: 'failed' });
+        }
       }
       return answered;
     },
-    close() {
-      cursor?.closeSync();
-      cursor = undefined;
-    },
+    close: closeCursor,
   };
 }
 
+/** Answers logged one by one per look; beyond this, a count. */
+const LOGGED_PER_LOOK = 10;
+
 /**
  * Calls `onChange` when the disabled flag changes (by the commands, or by a request taken), and
- * `onRequest` for each request answered; returns a stop function.
+ * `onRequests` with the requests answered in a look (at most LOGGED_PER_LOOK of them, and how many
+ * in all); returns a stop function. Nothing a look meets stops the watch.
  */
-export function watchDisabled(dir: string, onChange: (disabled: boolean) => void, onRequest: (r: AnsweredRequest) => void = () => undefined, intervalMs = 1000): () => void {
+export function watchDisabled(
+  dir: string,
+  onChange: (disabled: boolean) => void,
+  onRequests: (answered: AnsweredRequest[], total: number) => void = () => undefined,
+  onError: (err: Error) => void = () => undefined,
+  intervalMs = 1000,
+): () => void {
   let current = isDisabled(dir);
-  const requests = requestTaker(dir);
+  const requests = requestTaker(dir, { onError });
   const timer = setInterval(() => {
-    for (const r of requests.take()) onRequest(r);
-    const now = isDisabled(dir);
-    if (now !== current) {
-      current = now;
-      onChange(now);
+    try {
+      const answered = requests.take();
+      if (answered.length) onRequests(answered.slice(0, LOGGED_PER_LOOK), answered.length);
+      const now = isDisabled(dir);
+      if (now !== current) {
+        current = now;
+        onChange(now);
+      }
+    } catch (err) {
+      onError(err as Error);
     }
   }, intervalMs);
   timer.unref();
@@ -215,8 +313,11 @@ export function removePidFile(dir: string): void {
 }
 
 /** The `status` report; the exit code follows LSB (0 running, 3 stopped). */
-const localSetting = (by: number | 'local' | undefined): string =>
-  by === undefined ? 'enabled' : by === 'local' ? 'disabled' : `disabled (asked by uid ${by})`;
+const localSetting = (by: DisabledBy | undefined): string => {
+  if (!by) return 'enabled';
+  const who = [...(by.local ? ['root or the client\'s account'] : []), ...by.uids.map((u) => `uid ${u}`)];
+  return `disabled (by ${who.join(', ')})`;
+};
 
 export function statusReport(dir: string): { text: string; exitCode: number } {
   const config = readAgentConfig(dir);
