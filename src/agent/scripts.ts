@@ -100,7 +100,8 @@ stop() {
 }
 # disable|enable: root and the account change the state directly. Anyone else at the machine
 # leaves a request in requests/ (service mode, made with mktemp: a new file, never one already
-# there); the running client claims it by renaming it to its answer, then applies it.
+# there); the running client takes it (renames it to .taken), applies it, then renames it to its
+# answer.
 answer() { # $1: the request; prints the answer's suffix, once there
   for a in done held refused failed; do
     if [ -e "$1.$a" ] || [ -L "$1.$a" ]; then rm -f "$1.$a"; echo "$a"; return 0; fi
@@ -114,15 +115,21 @@ request() {
     echo "jumpgate-client: cannot leave a request in $DIR/requests" >&2; return 4
   fi
   i=0
-  while ! a=$(answer "$f"); do
+  while :; do
+    if a=$(answer "$f"); then break; fi
     i=$((i + 1))
     if [ "$i" -ge 75 ]; then
-      # Withdrawn if not claimed yet; claimed meanwhile, its answer comes at once.
+      # Withdrawn if not taken yet; taken meanwhile (.taken), its answer follows at once.
       if rm "$f" 2>/dev/null; then
         echo "jumpgate-client: no answer within 15 s (the client is stopped, or busy with other requests); nothing changed" >&2
         return 1
       fi
-      if [ "$i" -ge 100 ]; then echo "jumpgate-client: no answer" >&2; return 1; fi
+      if [ ! -e "$f.taken" ]; then
+        if a=$(answer "$f"); then break; fi
+        echo "jumpgate-client: the client did not take the request; nothing changed" >&2
+        return 1
+      fi
+      if [ "$i" -ge 100 ]; then echo "jumpgate-client: the request was taken but not answered; see the client's log" >&2; return 1; fi
     fi
     pause
   done

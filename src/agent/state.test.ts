@@ -3,7 +3,7 @@
  * applied by their rules, bounded, and nothing in the folder is believed.
  */
 import assert from 'node:assert/strict';
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -20,14 +20,14 @@ describe('requests at the machine', () => {
     mkdirSync(join(dir, 'state'), { recursive: true });
     mkdirSync(layoutOf(dir).requestsDir);
     const clock = { now: 0 };
-    const taker = requestTaker(dir, { clock: () => clock.now, hardLinksProtected: () => true, ...options });
+    const taker = requestTaker(dir, { clock: () => clock.now, ...options });
     return { dir, folder: layoutOf(dir).requestsDir, taker, clock };
   };
   let serial = 0;
   /** A request as init-script leaves it (mktemp's random part); its path. */
   const ask = (folder: string, action: string, nameUid = uid) => {
     const file = join(folder, `${action}.${nameUid}.Rq${String(++serial).padStart(8, '0')}`);
-    writeFileSync(file, '');
+    writeFileSync(file, '', { mode: 0o600 });
     return file;
   };
 
@@ -35,6 +35,7 @@ describe('requests at the machine', () => {
     const { dir, folder, taker, clock } = install();
     const off = ask(folder, 'disable', 4242); // the name's uid is not believed: the owner is
     assert.deepEqual(taker.take(), [{ action: 'disable', uid, outcome: 'done' }]);
+    assert.equal(existsSync(`${off}.taken`), false, 'taken, then answered');
     assert.equal(isDisabled(dir), true);
     assert.deepEqual(disabledBy(dir), { local: false, uids: [uid] });
     assert.deepEqual(readdirSync(folder), [`${off.split('/').pop()}.done`]);
@@ -65,6 +66,51 @@ describe('requests at the machine', () => {
     assert.deepEqual(taker.take(), [{ action: 'enable', uid, outcome: 'held' }]);
     assert.deepEqual(disabledBy(dir), { local: true, uids: [] });
     assert.equal(isDisabled(dir), true);
+    // Root's disable keeps the accounts that asked too; root's enable clears every disable.
+    ask(folder, 'disable');
+    taker.take();
+    setDisabled(dir, true);
+    assert.deepEqual(disabledBy(dir), { local: true, uids: [uid] });
+    setDisabled(dir, false);
+    assert.equal(disabledBy(dir), undefined);
+  });
+
+  it('takes only a file made in place: not another\'s file moved in, nor one with content or open modes', async () => {
+    const { dir, folder, taker } = install();
+    const elsewhere = join(root, `victim-${n}`);
+    writeFileSync(elsewhere, '', { mode: 0o600 });
+    await new Promise((r) => setTimeout(r, 30)); // older than the clock's tick: a victim's file was made before
+    renameSync(elsewhere, join(folder, `disable.${uid}.Moved00001`)); // keeps its birth, gets a new change time
+    writeFileSync(join(folder, `disable.${uid}.Full000001`), 'x', { mode: 0o600 });
+    const open = join(folder, `disable.${uid}.Open000001`);
+    writeFileSync(open, '');
+    chmodSync(open, 0o644);
+    assert.deepEqual(taker.take(), []);
+    assert.equal(isDisabled(dir), false);
+    assert.deepEqual(readdirSync(folder), []);
+  });
+
+  it('decides a look in memory: one write, one change a cool-down, an account\'s later requests wait behind its waiting one', () => {
+    const { dir, folder, taker, clock } = install();
+    setDisabled(dir, true); // held by root: the accounts' requests change the mark only
+    for (let i = 0; i < 50; i++) ask(folder, 'disable');
+    assert.deepEqual(new Set(taker.take().map((a) => a.outcome)), new Set(['done']));
+    assert.deepEqual(disabledBy(dir), { local: true, uids: [uid] }, 'one account, once');
+    setDisabled(dir, false);
+    // Enabled now: a disable changes the state; the same account's enable waits (cool-down), and
+    // so does its disable after it, rather than being answered out of order.
+    ask(folder, 'disable');
+    clock.now = 100_000;
+    assert.deepEqual(taker.take().map((a) => a.outcome), ['done']);
+    ask(folder, 'enable');
+    ask(folder, 'disable');
+    assert.deepEqual(taker.take(), []);
+    clock.now += REQUEST_COOL_DOWN_MS;
+    assert.deepEqual(taker.take().map((a) => [a.action, a.outcome]), [['enable', 'done']], 'one change a cool-down');
+    assert.equal(isDisabled(dir), false);
+    clock.now += REQUEST_COOL_DOWN_MS;
+    assert.deepEqual(taker.take().map((a) => [a.action, a.outcome]), [['disable', 'done']]);
+    assert.equal(isDisabled(dir), true);
   });
 
   it('removes what is not a request, unapplied: other names, bytes that are not UTF-8, links, folders, stale answers', () => {
@@ -75,7 +121,7 @@ describe('requests at the machine', () => {
     symlinkSync('/etc/passwd', join(folder, `disable.${uid}.Link000001`));
     mkdirSync(join(folder, `enable.${uid}.Folder0001`));
     const hard = join(root, `outside-${n}`);
-    writeFileSync(hard, '');
+    writeFileSync(hard, '', { mode: 0o600 });
     linkSync(hard, join(folder, `disable.${uid}.Hard000001`)); // two links: not a request
     assert.deepEqual(taker.take(), []);
     assert.equal(isDisabled(dir), false);
@@ -83,19 +129,11 @@ describe('requests at the machine', () => {
     assert.ok(existsSync('/etc/passwd') && existsSync(hard), 'links are removed, never followed');
   });
 
-  it('answers nothing where the kernel lets accounts hard-link others\' files', () => {
-    const { dir, folder, taker } = install({ hardLinksProtected: () => false });
-    const off = ask(folder, 'disable');
-    assert.deepEqual(taker.take(), []);
-    assert.equal(isDisabled(dir), false);
-    assert.equal(existsSync(off), false, 'removed, unanswered');
-  });
-
-  it('removes a request it cannot answer (its answer\'s name taken by a folder), logging nothing', () => {
+  it('removes a request it cannot take (the name it is taken under is a folder), logging nothing', () => {
     const { dir, folder, taker } = install();
     const off = ask(folder, 'disable');
-    mkdirSync(`${off}.done`);
-    writeFileSync(join(`${off}.done`, 'x'), '');
+    mkdirSync(`${off}.taken`);
+    writeFileSync(join(`${off}.taken`, 'x'), '');
     assert.deepEqual(taker.take(), []);
     assert.equal(isDisabled(dir), false);
     assert.equal(existsSync(off), false);

@@ -39,9 +39,12 @@ export function disabledBy(dir: string): DisabledBy | undefined {
   return { local: uids.length === 0 || /^local$/m.test(text), uids };
 }
 
-/** The command's disable or enable (root or the client's account): it overrides every request. */
+/**
+ * The command's disable or enable (root or the client's account). A disable keeps the accounts
+ * that asked too; an enable clears every disable, theirs included.
+ */
 export function setDisabled(dir: string, disabled: boolean): void {
-  writeMark(dir, disabled ? { local: true, uids: [] } : undefined);
+  writeMark(dir, disabled ? { local: true, uids: disabledBy(dir)?.uids ?? [] } : undefined);
 }
 
 function writeMark(dir: string, by: DisabledBy | undefined): void {
@@ -53,21 +56,20 @@ function writeMark(dir: string, by: DisabledBy | undefined): void {
 
 /**
  * A request's file name, as `init-script` makes it with mktemp: the action, the asking account's
- * uid (not believed: the file's owner is) and a random part. The client answers by renaming it:
+ * uid (not believed: the file's owner is) and a random part. The client takes it by renaming it
+ * to `.taken`, then answers by renaming it again:
  * `.done` (the client is now as asked), `.held` (an enable withdrew the asker's disable, and
  * others still hold the client disabled), `.refused` (an enable of a disable the asker did not
  * make) or `.failed` (the client could not record it).
  */
 const REQUEST = /^(disable|enable)\.\d{1,10}\.[A-Za-z0-9]{6,32}$/;
-const ANSWER = /^(disable|enable)\.\d{1,10}\.[A-Za-z0-9]{6,32}\.(done|held|refused|failed)$/;
+const ANSWER = /^(disable|enable)\.\d{1,10}\.[A-Za-z0-9]{6,32}\.(taken|done|held|refused|failed)$/;
 /** Entries looked at per look; the next look goes on from there. */
 const ENTRIES_PER_LOOK = 4096;
 /** At most one change of state asked through requests/ in this long: no account can flap it. */
 export const REQUEST_COOL_DOWN_MS = 10_000;
 /** An answer nobody removed (its asker gave up) is removed after this long. */
 const ANSWER_KEPT_MS = 60_000;
-/** Hard links to others' files pass for their own unless the kernel forbids making them. */
-const PROTECTED_HARDLINKS = '/proc/sys/fs/protected_hardlinks';
 
 export type RequestOutcome = 'done' | 'held' | 'refused' | 'failed';
 
@@ -87,37 +89,26 @@ export interface RequestTaker {
 export interface RequestTakerOptions {
   /** A monotonic clock for the cool-down. */
   clock?: () => number;
-  /** Whether the kernel refuses hard links to others' files (read once a look). */
-  hardLinksProtected?: () => boolean;
   onError?: (err: Error) => void;
 }
-
-const kernelProtectsHardLinks = (): boolean => {
-  try {
-    return readFileSync(PROTECTED_HARDLINKS, 'utf8').trim() === '1';
-  } catch {
-    return false;
-  }
-};
 
 /**
  * Takes the requests other accounts at the machine leave in `DIR/requests/` (service mode; SPEC
  * A4). The folder is writable by every account, so nothing in it is believed and every look is
  * bounded: names are read as bytes; at most ENTRIES_PER_LOOK entries a look (the next look goes on
  * from there); every entry that is neither a request nor a fresh answer is removed (a folder only
- * when empty); nothing is followed or read; a request counts only as a regular file with one link
- * (and only where the kernel protects hard links), its asker being its owner. Requests of one look
- * are taken in the order of their change time, which their owners cannot set.
+ * when empty); nothing is followed or read; a request counts only as a file made in place (`made`),
+ * its asker being its owner. Requests of one look are taken in the order of their change time,
+ * which their owners cannot set.
  *
  * Rules: any account may disable; an enable withdraws the asker's own disable, and the client is
  * enabled once no one holds it disabled (a disable by root or the client's account is theirs to
  * undo). One change of state per REQUEST_COOL_DOWN_MS; requests that would change it sooner wait
- * for a later look. A request is claimed (renamed to its answer) before it is applied, so what the
- * asker reads is what happened.
+ * for a later look. A request is taken (renamed to `.taken`) before it is applied and answered
+ * after, so what the asker reads is what happened.
  */
 export function requestTaker(dir: string, options: RequestTakerOptions = {}): RequestTaker {
   const clock = options.clock ?? (() => performance.now());
-  const protectedLinks = options.hardLinksProtected ?? kernelProtectsHardLinks;
   const folder = layoutOf(dir).requestsDir;
   const prefix = Buffer.from(folder + '/');
   let cursor: Dir | undefined;
@@ -138,10 +129,11 @@ export function requestTaker(dir: string, options: RequestTakerOptions = {}): Re
       // a folder with something in it, or gone meanwhile: left as it is
     }
   };
-  /** Renames the request to its answer; false (and the request removed) when that fails. */
-  const claim = (path: Buffer, outcome: RequestOutcome): boolean => {
+  const suffixed = (path: Buffer, suffix: string): Buffer => Buffer.concat([path, Buffer.from(`.${suffix}`)]);
+  /** Renames the request to `.taken`; false (and the request removed) when that fails. */
+  const claim = (path: Buffer): boolean => {
     try {
-      renameSync(path, Buffer.concat([path, Buffer.from(`.${outcome}`)]));
+      renameSync(path, suffixed(path, 'taken'));
       return true;
     } catch {
       try {
@@ -164,6 +156,13 @@ export function requestTaker(dir: string, options: RequestTakerOptions = {}): Re
     if (by.local || rest.length > 0) return { next: { local: by.local, uids: rest }, outcome: 'held', changes: false };
     return { next: undefined, outcome: 'done', changes: true };
   };
+  /**
+   * A file made in place by its owner, as mktemp makes it: regular, one link, empty, 0600, and
+   * born when last changed. A file of someone else's moved or linked in keeps its birth time and
+   * gets a new change time.
+   */
+  const made = (st: Stats): boolean =>
+    st.isFile() && st.nlink === 1 && st.size === 0 && (st.mode & 0o777) === 0o600 && st.birthtimeMs > 0 && st.birthtimeMs === st.ctimeMs;
   const look = (): { path: Buffer; action: 'disable' | 'enable'; uid: number; at: number }[] => {
     const asked: { path: Buffer; action: 'disable' | 'enable'; uid: number; at: number }[] = [];
     const now = Date.now();
@@ -171,7 +170,6 @@ export function requestTaker(dir: string, options: RequestTakerOptions = {}): Re
       // Names as bytes: one that is not UTF-8 must still be removable. (Node takes 'buffer' here;
       // its typings list only text encodings.)
       cursor ??= opendirSync(folder, { encoding: 'buffer' as BufferEncoding });
-      const links = protectedLinks();
       for (let n = 0; n < ENTRIES_PER_LOOK; n++) {
         const entry = cursor.readSync();
         if (!entry) {
@@ -188,7 +186,7 @@ export function requestTaker(dir: string, options: RequestTakerOptions = {}): Re
         }
         const text = name.toString('latin1');
         const request = REQUEST.exec(text);
-        if (request && links && st.isFile() && st.nlink === 1) asked.push({ path, action: request[1] as 'disable' | 'enable', uid: st.uid, at: st.ctimeMs });
+        if (request && made(st)) asked.push({ path, action: request[1] as 'disable' | 'enable', uid: st.uid, at: st.ctimeMs });
         else if (!(ANSWER.test(text) && now - st.ctimeMs < ANSWER_KEPT_MS)) remove(path, st);
       }
     } catch {
@@ -198,33 +196,51 @@ export function requestTaker(dir: string, options: RequestTakerOptions = {}): Re
   };
   return {
     take() {
-      const answered: AnsweredRequest[] = [];
+      let by: DisabledBy | undefined;
+      try {
+        by = disabledBy(dir);
+      } catch (err) {
+        options.onError?.(err as Error);
+        return [];
+      }
+      // The look's requests are decided in memory, in order, and the mark is written once: no
+      // number of requests costs more than one write. One change of state per cool-down; an
+      // account whose request waits for a later look has its later ones wait too.
+      const first = by;
+      const claimed: { path: Buffer; action: 'disable' | 'enable'; uid: number; outcome: RequestOutcome }[] = [];
+      const waiting = new Set<number>();
+      let changed = false;
       for (const r of look()) {
-        let by: DisabledBy | undefined;
-        try {
-          by = disabledBy(dir);
-        } catch (err) {
-          options.onError?.(err as Error);
-          break;
-        }
+        if (waiting.has(r.uid)) continue;
         const { next, outcome, changes } = decide(r.action, r.uid, by);
-        if (changes && clock() - lastChange < REQUEST_COOL_DOWN_MS) continue; // its turn comes at a later look
-        if (!claim(r.path, outcome)) continue;
+        if (changes && (changed || clock() - lastChange < REQUEST_COOL_DOWN_MS)) {
+          waiting.add(r.uid);
+          continue;
+        }
+        if (!claim(r.path)) continue;
+        by = next;
+        changed ||= changes;
+        claimed.push({ ...r, outcome });
+      }
+      let failed = false;
+      if (by !== first) {
         try {
-          if (next !== by) writeMark(dir, next);
-          if (changes) lastChange = clock();
-          answered.push({ action: r.action, uid: r.uid, outcome });
+          writeMark(dir, by);
+          if (changed) lastChange = clock();
         } catch (err) {
           options.onError?.(err as Error);
-          try {
-            renameSync(Buffer.concat([r.path, Buffer.from(`.${outcome}`)]), Buffer.concat([r.path, Buffer.from('.failed')]));
-          } catch {
-            // collected meanwhile
-          }
-          answered.push({ action: r.action, uid: r.uid, outcome: 'failed' });
+          failed = true;
         }
       }
-      return answered;
+      return claimed.map(({ path, action, uid, outcome }) => {
+        const told: RequestOutcome = failed ? 'failed' : outcome;
+        try {
+          renameSync(suffixed(path, 'taken'), suffixed(path, told));
+        } catch {
+          // withdrawn by its asker meanwhile
+        }
+        return { action, uid, outcome: told };
+      });
     },
     close: closeCursor,
   };
