@@ -1,8 +1,9 @@
 /**
  * The files `install` writes next to the agent: `init-script` (start|stop|restart|status, LSB exit
- * codes; disable|enable for the person at the machine), `uninstall`, the systemd unit, and the source-tree launcher used before the executable is
- * built. Install directories are restricted to characters that need no quoting in a unit file;
- * everything put in a shell script is single-quoted anyway.
+ * codes; disable|enable for the person at the machine), `uninstall`, the systemd unit, and the
+ * source-tree launcher used before the executable is built. Install directories are restricted to
+ * characters that need no quoting in a unit file; everything put in a shell script is
+ * single-quoted anyway.
  */
 
 export const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
