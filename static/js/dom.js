@@ -11,7 +11,7 @@ const PROPERTIES = new Set(['value', 'checked', 'disabled', 'hidden', 'type', 'i
  * Creates an element.
  * @param {string} tag
  * @param {Record<string, unknown>} [props] `class`, properties, `on<Event>` handlers, attributes
- * @param {...any} children nodes, strings (become text nodes), arrays of them; empty values are skipped
+ * @param {...any} children nodes, strings (become text nodes), arrays of them (nested at any depth); empty values are skipped
  * @returns {HTMLElement}
  */
 export function h(tag, props = {}, ...children) {
@@ -36,7 +36,7 @@ export function h(tag, props = {}, ...children) {
 
 /** Appends children; strings and numbers become text nodes, empty values are skipped. */
 export function append(parent, children) {
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
     parent.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }

@@ -3,7 +3,7 @@
  * into the dialog, Escape closes it, and the focus returns where it was), and short toasts in a
  * polite live region.
  */
-import { h } from '../dom.js';
+import { alertBox, h, showError } from '../dom.js';
 import { errorMessage, t } from '../i18n.js';
 
 /**
@@ -37,6 +37,28 @@ export function openDialog({ title, body, actions = [], wide = false, onClose, i
   document.body.append(dialog);
   dialog.showModal();
   return { dialog, close };
+}
+
+/**
+ * A dialog around a form of the administration pages: its rows, an error box and Save (ids
+ * `<id>-form`, `<id>-error`, `<id>-save`). On submit `save` runs; done, the dialog closes; refused,
+ * the error shows in the dialog and it stays open.
+ * @param {{ id: string, title: string, rows: any[], save: () => Promise<void> }} options
+ */
+export function formDialog({ id, title, rows, save }) {
+  const errorBox = alertBox(`${id}-error`);
+  const button = h('button', { type: 'submit', class: 'primary-inline', form: `${id}-form`, id: `${id}-save` }, t('action.save'));
+  const form = h('form', { id: `${id}-form`, class: 'form' }, errorBox, rows);
+  const { close } = openDialog({ title, body: form, actions: [button] });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      await save();
+      close();
+    } catch (error) {
+      showError(errorBox, { message: errorMessage(error), code: error.code });
+    }
+  });
 }
 
 /**

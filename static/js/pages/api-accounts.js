@@ -5,10 +5,10 @@
  * Administrators only.
  */
 import { del, getAll, patch, post } from '../api.js';
-import { alertBox, h, showError } from '../dom.js';
+import { h } from '../dom.js';
 import { errorMessage, t } from '../i18n.js';
 import { checkField, dataTable, inputField } from '../components/admin-ui.js';
-import { confirmThen, copyText, openDialog, toast } from '../components/dialog.js';
+import { confirmThen, copyText, formDialog, openDialog, toast } from '../components/dialog.js';
 import { dateTime } from '../components/format.js';
 
 /** The credentials of an account just made or given a new secret: shown this once. */
@@ -35,24 +35,16 @@ function editAccount(account, reload) {
   const name = inputField({ id: 'api-name', label: t('api.name'), value: account?.name ?? '', required: true });
   const admin = checkField({ id: 'api-admin', label: t('api.admin'), checked: account?.is_admin ?? false });
   const enabled = checkField({ id: 'api-enabled', label: t('user.enabled'), checked: account?.enabled ?? true });
-  const errorBox = alertBox('api-error');
-  const save = h('button', { type: 'submit', class: 'primary-inline', form: 'api-form', id: 'api-save' }, t('action.save'));
-  const form = h('form', { id: 'api-form', class: 'form' }, errorBox, name.row, admin.row, h('p', { class: 'muted small' }, t('api.adminHint')), enabled.row);
-  const { close } = openDialog({ title: account ? t('api.edit', { name: account.name }) : t('api.new'), body: form, actions: [save] });
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
+  const save = async () => {
     const body = { name: name.input.value.trim(), is_admin: admin.input.checked, enabled: enabled.input.checked };
-    try {
-      if (account) {
-        await patch(`/api/config/v1/api-account/${account.id}`, body);
-        toast(t('common.saved'));
-      } else showSecret(await post('/api/config/v1/api-account', body));
-      close();
-      reload();
-    } catch (error) {
-      showError(errorBox, { message: errorMessage(error), code: error.code });
-    }
-  });
+    if (account) {
+      await patch(`/api/config/v1/api-account/${account.id}`, body);
+      toast(t('common.saved'));
+    } else showSecret(await post('/api/config/v1/api-account', body));
+    reload();
+  };
+  const rows = [name.row, admin.row, h('p', { class: 'muted small' }, t('api.adminHint')), enabled.row];
+  formDialog({ id: 'api', title: account ? t('api.edit', { name: account.name }) : t('api.new'), rows, save });
 }
 
 const newSecret = (account, reload) =>

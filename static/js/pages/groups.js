@@ -4,10 +4,10 @@
  * allow (custom roles new, changed, deleted; the built-in ones fixed). Administrators only.
  */
 import { del, getAll, patch, post } from '../api.js';
-import { alertBox, h, showError } from '../dom.js';
+import { h } from '../dom.js';
 import { errorMessage, t } from '../i18n.js';
 import { checkField, dataTable, inputField, selectField } from '../components/admin-ui.js';
-import { confirmThen, openDialog, toast } from '../components/dialog.js';
+import { confirmThen, formDialog, toast } from '../components/dialog.js';
 import { directory, loadDirectory } from '../components/directory.js';
 
 const PERMS = ['perm_start', 'perm_add', 'perm_remove', 'perm_move', 'perm_edit_tag', 'perm_edit_comments', 'perm_edit_identity', 'perm_view_reports'];
@@ -17,23 +17,14 @@ function editGroup(group, reload) {
   const name = inputField({ id: 'group-name', label: t('field.name'), value: group?.name ?? '', required: true });
   const code = inputField({ id: 'group-code', label: t('group.code'), value: group?.code_name ?? '', hint: t('group.codeHint') });
   const comments = inputField({ id: 'group-comments', label: t('field.comments'), value: group?.comments ?? '', multiline: true });
-  const errorBox = alertBox('group-error');
-  const save = h('button', { type: 'submit', class: 'primary-inline', form: 'group-form', id: 'group-save' }, t('action.save'));
-  const form = h('form', { id: 'group-form', class: 'form' }, errorBox, name.row, code.row, comments.row);
-  const { close } = openDialog({ title: group ? t('group.edit') : t('group.new'), body: form, actions: [save] });
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
+  const save = async () => {
     const body = { name: name.input.value.trim(), comments: comments.input.value };
     if (code.input.value.trim()) body.code_name = code.input.value.trim();
-    try {
-      const saved = group ? await patch(`/api/config/v1/jump-group/${group.id}`, body) : await post('/api/config/v1/jump-group', body);
-      chosen = saved.id;
-      close();
-      reload();
-    } catch (error) {
-      showError(errorBox, { message: errorMessage(error), code: error.code });
-    }
-  });
+    const saved = group ? await patch(`/api/config/v1/jump-group/${group.id}`, body) : await post('/api/config/v1/jump-group', body);
+    chosen = saved.id;
+    reload();
+  };
+  formDialog({ id: 'group', title: group ? t('group.edit') : t('group.new'), rows: [name.row, code.row, comments.row], save });
 }
 
 async function act(call, reload) {
@@ -85,24 +76,15 @@ function editRole(role, reload) {
   const name = inputField({ id: 'role-name', label: t('field.name'), value: role?.name ?? '', required: true });
   const description = inputField({ id: 'role-description', label: t('role.description'), value: role?.description ?? '', multiline: true });
   const perms = PERMS.map((p) => [p, checkField({ id: `role-${p}`, label: t(`perm.${p}`), checked: role?.[p] ?? false })]);
-  const errorBox = alertBox('role-error');
-  const save = h('button', { type: 'submit', class: 'primary-inline', form: 'role-form', id: 'role-save' }, t('action.save'));
   const allows = h('fieldset', { class: 'checks' }, h('legend', {}, t('role.allows')), perms.map(([, f]) => f.row));
-  const form = h('form', { id: 'role-form', class: 'form' }, errorBox, name.row, description.row, allows);
-  const { close } = openDialog({ title: role ? t('role.edit', { name: role.name }) : t('role.new'), body: form, actions: [save] });
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
+  const save = async () => {
     const body = { name: name.input.value.trim(), description: description.input.value, ...Object.fromEntries(perms.map(([p, f]) => [p, f.input.checked])) };
-    try {
-      if (role) await patch(`/api/config/v1/jump-item-role/${role.id}`, body);
-      else await post('/api/config/v1/jump-item-role', body);
-      toast(t('common.saved'));
-      close();
-      reload();
-    } catch (error) {
-      showError(errorBox, { message: errorMessage(error), code: error.code });
-    }
-  });
+    if (role) await patch(`/api/config/v1/jump-item-role/${role.id}`, body);
+    else await post('/api/config/v1/jump-item-role', body);
+    toast(t('common.saved'));
+    reload();
+  };
+  formDialog({ id: 'role', title: role ? t('role.edit', { name: role.name }) : t('role.new'), rows: [name.row, description.row, allows], save });
 }
 
 /** The roles and what each allows; custom roles can be changed and deleted, built-in ones not. */

@@ -3,10 +3,10 @@
  * enabled, the role over their personal Jump Group) and deletion. Administrators only.
  */
 import { del, getAll, patch, post } from '../api.js';
-import { alertBox, h, showError } from '../dom.js';
+import { h } from '../dom.js';
 import { errorMessage, t } from '../i18n.js';
 import { checkField, dataTable, inputField, selectField } from '../components/admin-ui.js';
-import { confirmThen, openDialog, toast } from '../components/dialog.js';
+import { confirmThen, formDialog, toast } from '../components/dialog.js';
 import { directory, loadDirectory } from '../components/directory.js';
 import { dateTime } from '../components/format.js';
 
@@ -20,12 +20,7 @@ function editUser(user, reload) {
   const role = selectField({ id: 'user-role', label: t('user.personalRole'), options: directory().roles.map((r) => [r.id, r.name]), value: user?.personal_jump_item_role_id ?? 1 });
   const admin = checkField({ id: 'user-admin', label: t('home.admin'), checked: user?.is_admin ?? false });
   const enabled = checkField({ id: 'user-enabled', label: t('user.enabled'), checked: user?.enabled ?? true });
-  const errorBox = alertBox('user-error');
-  const save = h('button', { type: 'submit', class: 'primary-inline', form: 'user-form', id: 'user-save' }, t('action.save'));
-  const form = h('form', { id: 'user-form', class: 'form' }, errorBox, Object.values(f).map((x) => x.row), role.row, admin.row, enabled.row);
-  const { close } = openDialog({ title: user ? t('user.edit', { name: user.username }) : t('user.new'), body: form, actions: [save] });
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
+  const save = async () => {
     const body = {
       username: f.username.input.value.trim(),
       email: f.email.input.value.trim(),
@@ -35,16 +30,12 @@ function editUser(user, reload) {
     };
     if (f.display_name.input.value.trim()) body.display_name = f.display_name.input.value.trim();
     if (f.password.input.value) body.password = f.password.input.value;
-    try {
-      if (user) await patch(`/api/config/v1/user/${user.id}`, body);
-      else await post('/api/config/v1/user', body);
-      toast(t('common.saved'));
-      close();
-      reload();
-    } catch (error) {
-      showError(errorBox, { message: errorMessage(error), code: error.code });
-    }
-  });
+    if (user) await patch(`/api/config/v1/user/${user.id}`, body);
+    else await post('/api/config/v1/user', body);
+    toast(t('common.saved'));
+    reload();
+  };
+  formDialog({ id: 'user', title: user ? t('user.edit', { name: user.username }) : t('user.new'), rows: [Object.values(f).map((x) => x.row), role.row, admin.row, enabled.row], save });
 }
 
 const removeUser = (user, reload) =>
