@@ -112,6 +112,9 @@ export function requestTaker(dir: string, options: RequestTakerOptions = {}): Re
   const folder = layoutOf(dir).requestsDir;
   const prefix = Buffer.from(folder + '/');
   let cursor: Dir | undefined;
+  // No folder is no folder for good: a user-mode client, or one installed before requests existed
+  // (the account cannot make it in root's directory).
+  let absent = false;
   let lastChange = -Infinity;
   const closeCursor = (): void => {
     try {
@@ -166,6 +169,7 @@ export function requestTaker(dir: string, options: RequestTakerOptions = {}): Re
   const look = (): { path: Buffer; action: 'disable' | 'enable'; uid: number; at: number }[] => {
     const asked: { path: Buffer; action: 'disable' | 'enable'; uid: number; at: number }[] = [];
     const now = Date.now();
+    if (absent) return asked;
     try {
       // Names as bytes: one that is not UTF-8 must still be removable. (Node takes 'buffer' here;
       // its typings list only text encodings.)
@@ -189,13 +193,16 @@ export function requestTaker(dir: string, options: RequestTakerOptions = {}): Re
         if (request && made(st)) asked.push({ path, action: request[1] as 'disable' | 'enable', uid: st.uid, at: st.ctimeMs });
         else if (!(ANSWER.test(text) && now - st.ctimeMs < ANSWER_KEPT_MS)) remove(path, st);
       }
-    } catch {
-      closeCursor(); // no folder (a user-mode client, or one installed before requests existed)
+    } catch (err) {
+      closeCursor();
+      absent = (err as NodeJS.ErrnoException).code === 'ENOENT';
     }
     return asked.sort((a, b) => a.at - b.at);
   };
   return {
     take() {
+      const requests = look();
+      if (requests.length === 0) return []; // the mark is read only when someone asked
       let by: DisabledBy | undefined;
       try {
         by = disabledBy(dir);
@@ -210,7 +217,7 @@ export function requestTaker(dir: string, options: RequestTakerOptions = {}): Re
       const claimed: { path: Buffer; action: 'disable' | 'enable'; uid: number; outcome: RequestOutcome }[] = [];
       const waiting = new Set<number>();
       let changed = false;
-      for (const r of look()) {
+      for (const r of requests) {
         if (waiting.has(r.uid)) continue;
         const { next, outcome, changes } = decide(r.action, r.uid, by);
         if (changes && (changed || clock() - lastChange < REQUEST_COOL_DOWN_MS)) {
