@@ -3,18 +3,21 @@ import { userInfo } from 'node:os';
 import { spawn as spawnPty, type IPty } from 'node-pty';
 import type { Terminal } from './backends.ts';
 
-function loginShell(): string {
-  const shell = userInfo().shell;
-  return shell && shell !== '/usr/sbin/nologin' && shell !== '/bin/false' ? shell : '/bin/sh';
+/** The account the Jump Client runs as, read once: each read parses the password database. */
+let account: { username: string; homedir: string; shell: string } | undefined;
+function theAccount(): { username: string; homedir: string; shell: string } {
+  if (account) return account;
+  const info = userInfo();
+  const shell = info.shell && info.shell !== '/usr/sbin/nologin' && info.shell !== '/bin/false' ? info.shell : '/bin/sh';
+  return (account = { username: info.username, homedir: info.homedir, shell });
 }
 
-export function spawnLoginShell(cols: number, rows: number, home = userInfo().homedir): Terminal {
-  const account = userInfo();
-  const shell = loginShell();
+export function spawnLoginShell(cols: number, rows: number, home = theAccount().homedir): Terminal {
+  const { username, shell } = theAccount();
   const env: Record<string, string> = {
     HOME: home,
-    USER: account.username,
-    LOGNAME: account.username,
+    USER: username,
+    LOGNAME: username,
     SHELL: shell,
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     TERM: 'xterm-256color',
@@ -39,13 +42,12 @@ export function spawnLoginShell(cols: number, rows: number, home = userInfo().ho
     resume: () => pty.resume(),
     kill() {
       if (exited) return;
-      // The whole process group: the shell and whatever it started in the foreground.
-      for (const target of [-pty.pid, pty.pid]) {
-        try {
-          process.kill(target, 'SIGHUP');
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-        }
+      // The shell's process group (the shell leads its own session and group, so this reaches
+      // it); the shell hangs up its jobs in turn.
+      try {
+        process.kill(-pty.pid, 'SIGHUP');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
       }
       setTimeout(() => {
         if (exited) return;
