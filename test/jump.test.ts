@@ -306,30 +306,41 @@ describe('jumping (appliance side, scripted agents)', () => {
     assert.equal(await alive(second.id), 404);
   });
 
-  it('removes a session report and its recording once past the audit retention', async () => {
+  it('removes session reports and their recordings, in a file or kept with the report, once past the audit retention', async () => {
     const c = await client();
-    const jump = await admin.post('/api/command/v1/jump', { jump_client_id: c.id });
-    assert.equal(jump.status, 201);
-    const id: string = jump.body.session_id;
-    assert.equal((await admin.del(`/api/session/v1/${id}`)).status, 204);
-    const file = join(t.dataDir, 'recordings', `${id}.cast`);
-    await eventually(() => t.appliance.registry.sessions.get(id)?.outcome === 'ended' && existsSync(file), 3000, 'ended and recorded');
-    const retention = (await admin.get('/api/config/v1/settings')).body.audit_retention_days as number;
-    const recent = await admin.post('/api/command/v1/jump', { jump_client_id: c.id });
-    await admin.del(`/api/session/v1/${recent.body.session_id}`);
-    await eventually(() => t.appliance.registry.sessions.get(recent.body.session_id)?.outcome === 'ended', 3000, 'ended');
+    // A session that lives past the recording's first batch (1 s) has a file of its own ...
+    const long = (await admin.post('/api/command/v1/jump', { jump_client_id: c.id })).body.session_id as string;
+    const file = join(t.dataDir, 'recordings', `${long}.cast`);
+    await eventually(() => existsSync(file), 3000, 'the recording reached its file');
+    assert.equal((await admin.del(`/api/session/v1/${long}`)).status, 204);
+    // ... a shorter one's recording is kept with its report.
+    const short = (await admin.post('/api/command/v1/jump', { jump_client_id: c.id })).body.session_id as string;
+    assert.equal((await admin.del(`/api/session/v1/${short}`)).status, 204);
+    const recent = (await admin.post('/api/command/v1/jump', { jump_client_id: c.id })).body.session_id as string;
+    assert.equal((await admin.del(`/api/session/v1/${recent}`)).status, 204);
+    const ended = (id: string) => t.appliance.registry.sessions.get(id)?.outcome === 'ended';
+    await eventually(() => [long, short, recent].every(ended), 3000, 'ended');
+    assert.equal(existsSync(join(t.dataDir, 'recordings', `${short}.cast`)), false);
+    assert.match(t.appliance.registry.sessions.recording(short) ?? '', /^\{"version":2/);
+    const cast = await admin.get(`/api/reporting/v1/session/${short}/recording`);
+    assert.equal(cast.status, 200);
+    assert.equal(cast.headers.get('content-type'), 'application/x-asciicast');
 
+    const retention = (await admin.get('/api/config/v1/settings')).body.audit_retention_days as number;
     await t.appliance.registry.write(() => {
-      const row = t.appliance.registry.sessions.get(id)!;
-      t.appliance.registry.sessions.put({ ...row, ended_at: Date.now() - (retention + 1) * 86_400_000 });
+      for (const id of [long, short]) {
+        const row = t.appliance.registry.sessions.get(id)!;
+        t.appliance.registry.sessions.put({ ...row, ended_at: Date.now() - (retention + 1) * 86_400_000 });
+      }
     });
     const report = await t.appliance.runMaintenance();
-    assert.deepEqual(report.sessionsPruned, [id]);
-    assert.equal(t.appliance.registry.sessions.get(id), undefined);
-    await eventually(() => !existsSync(file), 3000, 'recording removed');
-    assert.equal((await admin.get(`/api/reporting/v1/session/${id}/recording`)).status, 404);
-    assert.ok(t.appliance.registry.sessions.get(recent.body.session_id), 'a recent report stays');
-    assert.equal((await admin.get(`/api/reporting/v1/session/${recent.body.session_id}/recording`)).status, 200);
+    assert.deepEqual([...report.sessionsPruned].sort(), [long, short].sort());
+    for (const id of [long, short]) assert.equal(t.appliance.registry.sessions.get(id), undefined);
+    await eventually(() => !existsSync(file), 3000, 'recording file removed');
+    assert.equal(t.appliance.registry.sessions.recording(short), undefined);
+    for (const id of [long, short]) assert.equal((await admin.get(`/api/reporting/v1/session/${id}/recording`)).status, 404);
+    assert.ok(t.appliance.registry.sessions.get(recent), 'a recent report stays');
+    assert.equal((await admin.get(`/api/reporting/v1/session/${recent}/recording`)).status, 200);
   });
 
   it('sweeps recordings that belong to no report once they are an hour old, and nothing else', async () => {
@@ -339,9 +350,9 @@ describe('jumping (appliance side, scripted agents)', () => {
     const other = join(folder, 'notes.txt');
     const c = await client();
     const jump = await admin.post('/api/command/v1/jump', { jump_client_id: c.id });
-    await admin.del(`/api/session/v1/${jump.body.session_id}`);
     const kept = join(folder, `${jump.body.session_id}.cast`);
-    await eventually(() => existsSync(kept), 3000, 'recorded');
+    await eventually(() => existsSync(kept), 3000, 'recorded'); // past its first batch: a file
+    await admin.del(`/api/session/v1/${jump.body.session_id}`);
     const old = new Date(Date.now() - 2 * 3_600_000);
     for (const file of [stray, fresh, other]) writeFileSync(file, '{}\n');
     for (const file of [stray, other, kept]) utimesSync(file, old, old);

@@ -29,6 +29,8 @@ export const K = {
   installer: (installerId: string): Key => ['installer', installerId],
   token: (tokenHash: string): Key => ['token', tokenHash],
   session: (id: string): Key => ['session', id],
+  /** A short session's terminal recording, kept here instead of in a file of its own. */
+  recording: (id: string): Key => ['recording', id],
   audit: (time: number, id: number): Key => ['audit', time, id],
 } as const;
 

@@ -30,8 +30,15 @@ export interface SessionRecords {
    * appliance was stopped under without ending them (a crash). Returns how many. Only inside a write.
    */
   endLeftovers(at: number, reason: string): number;
-  /** Removes the records of sessions that ended before `before`; returns their ids. Only inside a write. */
+  /**
+   * Removes the records of sessions that ended before `before`, and the recordings kept with them;
+   * returns their ids. Only inside a write.
+   */
   prune(before: number): string[];
+  /** A recording kept in the registry (asciicast text), if the session has one here. */
+  recording(id: string): string | undefined;
+  /** Keeps a short session's recording with its record. Only inside a write. */
+  putRecording(id: string, text: string): void;
 }
 
 /**
@@ -84,6 +91,7 @@ export function createSessionRecords(db: RootDatabase, afterCommit: AfterCommit)
       for (const row of byId.values()) {
         if (row.ended_at === null || row.ended_at >= before) continue;
         db.remove(K.session(row.id));
+        db.remove(K.recording(row.id));
         removed.push(row.id);
       }
       afterCommit(() => {
@@ -92,5 +100,7 @@ export function createSessionRecords(db: RootDatabase, afterCommit: AfterCommit)
       });
       return removed;
     },
+    recording: (id) => db.get(K.recording(id)) as string | undefined,
+    putRecording: (id, text) => void db.put(K.recording(id), text),
   };
 }

@@ -3,8 +3,12 @@
  * output chunk. Bounded: past `maxBytes` the recording stops with a marker, the session goes on.
  *
  * Lines are written to the file in batches, at most `flushMs` (1 s) or 256 KiB behind the
- * terminal, and the file is opened with the first batch. Most sessions are short, so a session
- * costs one open, a write or two and a close, not a file stream's worth of work on the Jump's path.
+ * terminal, and the file is opened with the first batch. A session that ends before its first
+ * batch is due never gets a file: its recording is handed back whole by `close`, and the session
+ * keeps it in the registry with its record. Making, writing and closing a small file cost about
+ * 0.2 ms of CPU through the thread pool here, and done in place it waited behind the registry's
+ * commits on the file system's journal; the registry's write happens anyway. Either way the
+ * recording is never more than `flushMs` behind.
  */
 import { mkdirSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
@@ -13,8 +17,12 @@ import { dirname } from 'node:path';
 export interface Recording {
   output(bytes: Uint8Array): void;
   resize(cols: number, rows: number): void;
-  /** Writes what is left and closes the file; never rejects (a failed recording just ends). */
-  close(): Promise<void>;
+  /**
+   * Ends the recording. One that never reached its file comes back whole as `kept` (asciicast
+   * text) for the caller to keep; otherwise what is left goes to the file, which is then closed
+   * (`done`). Never throws or rejects: a failed recording just ends.
+   */
+  close(): { kept: string | undefined; done: Promise<void> };
 }
 
 export interface RecordingOptions {
@@ -142,13 +150,22 @@ export function startRecording(options: RecordingOptions): Recording {
       endEvent();
       event('r', `${cols}x${rows}`);
     },
-    async close() {
+    close() {
       endEvent();
       stopped = true;
+      if (!file) {
+        clearTimeout(flushTimer);
+        const kept = queue.join('');
+        queue = [];
+        return { kept, done: Promise.resolve() };
+      }
       writeOut();
-      await writing;
-      const handle = await file;
-      await handle?.close().catch(() => undefined);
+      const opened = file;
+      const done = writing.then(async () => {
+        const handle = await opened;
+        await handle?.close().catch(() => undefined);
+      });
+      return { kept: undefined, done };
     },
   };
 }

@@ -57,6 +57,8 @@ export class Session {
   shell = '';
   /** When the shell became ready; null while spawning or when it never did. */
   readyAt: number | null = null;
+  /** The whole recording of a session that ended before it reached a file, to keep with its record. */
+  keptRecording: string | undefined;
   readonly transfers: Transfers;
   private agent: SocketPort | undefined;
   private terminal: SocketPort | undefined;
@@ -206,7 +208,7 @@ export class Session {
     this.terminal?.close(CLOSE.normal, reason.slice(0, 120));
     this.terminal = undefined;
     this.transfers.failAll(new AppError('not_found', { message: 'The session has ended.' }));
-    void this.recording.close();
+    this.keptRecording = this.recording.close().kept;
     this.events.ended(this, reason);
   }
 

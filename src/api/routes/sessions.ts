@@ -92,10 +92,14 @@ export function createSessionRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const client = record && registry.clients.get(record.jump_client_id);
     const check = itemChecker(c, registry);
     const allowed = record && (client ? check('perm_view_reports', client) : isAdmin(principalOf(c)));
+    if (!record || !allowed) throw new AppError('not_found');
+    // A short session's recording is kept with its record; a longer one has its own file.
+    const kept = registry.sessions.recording(id);
     const file = sessions.recordingFile(id);
-    if (!record || !allowed || !existsSync(file)) throw new AppError('not_found');
+    if (kept === undefined && !existsSync(file)) throw new AppError('not_found');
     c.header('Content-Type', 'application/x-asciicast');
     c.header('Content-Disposition', `attachment; filename="${id}.cast"`);
+    if (kept !== undefined) return c.body(kept);
     return c.body(Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>);
   });
 
