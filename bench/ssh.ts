@@ -11,8 +11,12 @@ import { sleep } from './lib/proc.ts';
 
 export interface Sshd {
   port: number;
-  /** Runs `command` through `ssh -tt` (a PTY, as a terminal session) and returns stdout's byte count and seconds. */
-  run(command: string): Promise<{ bytes: number; seconds: number }>;
+  /**
+   * Runs `command` through `ssh -tt` (a PTY, as a terminal session) and returns stdout's byte
+   * count and the seconds from its first byte to the end (`seconds`; the login before it is not
+   * terminal throughput) and from the start (`seconds_with_login`).
+   */
+  run(command: string): Promise<{ bytes: number; seconds: number; seconds_with_login: number }>;
   /** Opens `ssh -tt … command` and returns the milliseconds until its first output; then hangs up. */
   firstOutput(command: string): Promise<number>;
   stop(): void;
@@ -66,12 +70,17 @@ export async function startSshd(user: string, port = 22_22 + Math.floor(Math.ran
         const t0 = performance.now();
         const ssh = spawn('ssh', sshArgs(command), { stdio: ['pipe', 'pipe', 'ignore'] });
         let bytes = 0;
-        ssh.stdout!.on('data', (d: Buffer) => (bytes += d.length));
+        let first = 0;
+        ssh.stdout!.on('data', (d: Buffer) => {
+          if (bytes === 0) first = performance.now();
+          bytes += d.length;
+        });
         const timer = setTimeout(() => ssh.kill('SIGKILL'), 120_000);
         ssh.on('exit', (code) => {
           clearTimeout(timer);
           if (code !== 0) return reject(new Error(`ssh exited ${code}`));
-          resolve({ bytes, seconds: (performance.now() - t0) / 1000 });
+          const end = performance.now();
+          resolve({ bytes, seconds: (end - first) / 1000, seconds_with_login: (end - t0) / 1000 });
         });
       });
     },
