@@ -3,7 +3,6 @@
  * command line and signals; tests start it in-process on port 0 with a temporary data dir.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { createApi, maxBodyBytes, publicSummary, type AgentArtifact, type StaticFiles } from './api/index.ts';
 import { openAgentArtifacts } from './agent-artifact.ts';
 import { createConsoleFeed } from './hub/console.ts';
@@ -145,7 +144,7 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
       },
       onSessionsPruned: (ids) => {
         for (const id of ids) {
-          rm(sessions.recordingFile(id), { force: true }).catch((err: unknown) => log.warn('recording not removed', { module: 'maintenance', sessionId: id, err }));
+          sessions.removeRecording(id).catch((err: unknown) => log.warn('recording not removed', { module: 'maintenance', sessionId: id, err }));
         }
       },
     });

@@ -310,7 +310,7 @@ describe('jumping (appliance side, scripted agents)', () => {
     const c = await client();
     // A session that lives past the recording's first batch (1 s) has a file of its own ...
     const long = (await admin.post('/api/command/v1/jump', { jump_client_id: c.id })).body.session_id as string;
-    const file = join(t.dataDir, 'recordings', `${long}.cast`);
+    const file = join(t.dataDir, 'recordings', `${long}.rec`);
     await eventually(() => existsSync(file), 3000, 'the recording reached its file');
     assert.equal((await admin.del(`/api/session/v1/${long}`)).status, 204);
     // ... a shorter one's recording is kept with its report.
@@ -320,11 +320,15 @@ describe('jumping (appliance side, scripted agents)', () => {
     assert.equal((await admin.del(`/api/session/v1/${recent}`)).status, 204);
     const ended = (id: string) => t.appliance.registry.sessions.get(id)?.outcome === 'ended';
     await eventually(() => [long, short, recent].every(ended), 3000, 'ended');
-    assert.equal(existsSync(join(t.dataDir, 'recordings', `${short}.cast`)), false);
-    assert.match(t.appliance.registry.sessions.recording(short) ?? '', /^\{"version":2/);
+    assert.equal(existsSync(join(t.dataDir, 'recordings', `${short}.rec`)), false);
+    assert.ok(t.appliance.registry.sessions.recording(short), 'the recording is kept with the report');
     const cast = await admin.get(`/api/reporting/v1/session/${short}/recording`);
     assert.equal(cast.status, 200);
     assert.equal(cast.headers.get('content-type'), 'application/x-asciicast');
+    assert.equal(JSON.parse(String(cast.body).split('\n')[0]).version, 2);
+    const castLong = await admin.get(`/api/reporting/v1/session/${long}/recording`);
+    assert.equal(castLong.status, 200);
+    assert.equal(JSON.parse(String(castLong.body).split('\n')[0]).version, 2);
 
     const retention = (await admin.get('/api/config/v1/settings')).body.audit_retention_days as number;
     await t.appliance.registry.write(() => {
@@ -345,19 +349,36 @@ describe('jumping (appliance side, scripted agents)', () => {
 
   it('sweeps recordings that belong to no report once they are an hour old, and nothing else', async () => {
     const folder = join(t.dataDir, 'recordings');
-    const stray = join(folder, `${'a'.repeat(32)}.cast`);
+    const stray = join(folder, `${'a'.repeat(32)}.rec`);
+    const strayOld = join(folder, `${'c'.repeat(32)}.cast`); // written by a version before the raw form
     const fresh = join(folder, `${'b'.repeat(32)}.cast`);
     const other = join(folder, 'notes.txt');
     const c = await client();
     const jump = await admin.post('/api/command/v1/jump', { jump_client_id: c.id });
-    const kept = join(folder, `${jump.body.session_id}.cast`);
+    const kept = join(folder, `${jump.body.session_id}.rec`);
     await eventually(() => existsSync(kept), 3000, 'recorded'); // past its first batch: a file
     await admin.del(`/api/session/v1/${jump.body.session_id}`);
     const old = new Date(Date.now() - 2 * 3_600_000);
-    for (const file of [stray, fresh, other]) writeFileSync(file, '{}\n');
-    for (const file of [stray, other, kept]) utimesSync(file, old, old);
+    for (const file of [stray, strayOld, fresh, other]) writeFileSync(file, '{}\n');
+    for (const file of [stray, strayOld, other, kept]) utimesSync(file, old, old);
     await t.appliance.runMaintenance();
-    assert.deepEqual([stray, fresh, other, kept].map((f) => existsSync(f)), [false, true, true, true]);
+    assert.deepEqual([stray, strayOld, fresh, other, kept].map((f) => existsSync(f)), [false, false, true, true, true]);
+  });
+
+  it('serves a recording that an earlier version wrote as asciicast as it is', async () => {
+    const c = await client();
+    const id = 'd'.repeat(32);
+    await t.appliance.registry.write(() =>
+      t.appliance.registry.sessions.put({
+        id, jump_client_id: c.id, jump_client_name: 'old', user_id: 1, username: 'admin', started_at: Date.now() - 60_000,
+        ended_at: Date.now() - 30_000, outcome: 'ended', end_reason: 'test', bytes_to_client: 0, bytes_from_client: 0,
+      }),
+    );
+    const cast = '{"version":2,"width":80,"height":24}\n[0.5,"o","old $ "]\n';
+    writeFileSync(join(t.dataDir, 'recordings', `${id}.cast`), cast);
+    const got = await admin.get(`/api/reporting/v1/session/${id}/recording`);
+    assert.equal(got.status, 200);
+    assert.equal(got.body, cast);
   });
 
   it('ends at start the session reports a crash left active', async () => {

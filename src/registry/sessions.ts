@@ -35,10 +35,10 @@ export interface SessionRecords {
    * returns their ids. Only inside a write.
    */
   prune(before: number): string[];
-  /** A recording kept in the registry (asciicast text), if the session has one here. */
-  recording(id: string): string | undefined;
+  /** A recording kept in the registry (the recording's raw form), if the session has one here. */
+  recording(id: string): Uint8Array | undefined;
   /** Keeps a short session's recording with its record. Only inside a write. */
-  putRecording(id: string, text: string): void;
+  putRecording(id: string, raw: Uint8Array): void;
 }
 
 /**
@@ -100,7 +100,7 @@ export function createSessionRecords(db: RootDatabase, afterCommit: AfterCommit)
       });
       return removed;
     },
-    recording: (id) => db.get(K.recording(id)) as string | undefined,
-    putRecording: (id, text) => void db.put(K.recording(id), text),
+    recording: (id) => db.get(K.recording(id)) as Uint8Array | undefined,
+    putRecording: (id, raw) => void db.put(K.recording(id), raw),
   };
 }

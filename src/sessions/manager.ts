@@ -3,6 +3,7 @@
  * id, who may reach them, and their records. The hub hands in sockets through `ports.ts`; the API
  * calls `jump`, `find` and `end`. Nothing here imports the hub or the API.
  */
+import { createReadStream, existsSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JumpClient, Registry, SessionRecord } from '../registry/index.ts';
@@ -12,6 +13,7 @@ import type { Logger } from '../shared/log.ts';
 import type { SessionAgentMessage } from '../shared/protocol.ts';
 import type { SpawnLimiter, SpawnSlot } from './limiter.ts';
 import { mayReach, type AgentLink, type SessionOwner, type SocketPort } from './ports.ts';
+import { asciicast } from './asciicast.ts';
 import { startRecording } from './recording.ts';
 import { Session } from './session.ts';
 
@@ -62,7 +64,14 @@ export interface SessionManager {
    * many ended.
    */
   review(mayKeep: (owner: SessionOwner, clientId: number) => boolean, reason: string): number;
-  recordingFile(sessionId: string): string;
+  /**
+   * The session's recording as asciicast v2, made as it is read, or undefined when it has none:
+   * kept in the registry (a short session), in its raw file, or in an asciicast file written by
+   * an earlier version.
+   */
+  recording(sessionId: string): AsyncIterable<Uint8Array> | undefined;
+  /** Removes a session's recording files (its report was pruned); the registry's copy goes with the report. */
+  removeRecording(sessionId: string): Promise<void>;
   /**
    * Removes recording files that belong to no session report and no live session, once older
    * than `minAgeMs` (a Jump spawning when the appliance stopped, a removal that failed). Returns
@@ -78,7 +87,11 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const sessions = new Map<string, Session>();
   /** Jumps in progress: their slot, how they end, and what the agent's link closing means to each. */
   const spawning = new Map<string, { slot: SpawnSlot; settle(err?: AppError): void; linkClosed(): void; attached(): void }>();
-  const recordingFile = (id: string) => join(options.dataDir, 'recordings', `${id}.cast`);
+  const recordings = join(options.dataDir, 'recordings');
+  /** The raw recording of a session (`recording.ts`). */
+  const recordingFile = (id: string) => join(recordings, `${id}.rec`);
+  /** A recording written as asciicast by a version before the raw form. */
+  const castFile = (id: string) => join(recordings, `${id}.cast`);
 
   /** Puts the session's record, and its recording when it is kept here; only inside a write. */
   const putRecord = (s: Session, outcome: SessionRecord['outcome']): void => {
@@ -305,15 +318,23 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       return ended;
     },
 
-    recordingFile,
+    recording(id) {
+      const kept = registry.sessions.recording(id);
+      if (kept) return asciicast([kept]);
+      if (existsSync(recordingFile(id))) return asciicast(createReadStream(recordingFile(id)));
+      if (existsSync(castFile(id))) return createReadStream(castFile(id));
+      return undefined;
+    },
+    async removeRecording(id) {
+      await Promise.all([rm(recordingFile(id), { force: true }), rm(castFile(id), { force: true })]);
+    },
     async sweepRecordings(minAgeMs) {
-      const folder = join(options.dataDir, 'recordings');
-      const names = await readdir(folder).catch(() => [] as string[]);
+      const names = await readdir(recordings).catch(() => [] as string[]);
       let removed = 0;
       for (const name of names) {
-        const id = /^([0-9a-f]{32})\.cast$/.exec(name)?.[1];
+        const id = /^([0-9a-f]{32})\.(?:rec|cast)$/.exec(name)?.[1];
         if (!id || sessions.has(id) || registry.sessions.get(id)) continue;
-        const file = join(folder, name);
+        const file = join(recordings, name);
         const st = await stat(file).catch(() => undefined);
         if (!st || now() - st.mtimeMs < minAgeMs) continue;
         await rm(file, { force: true });

@@ -1,81 +1,117 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { startRecording } from './recording.ts';
+import { asciicast } from './asciicast.ts';
+import { RECORD_HEAD, startRecording } from './recording.ts';
 
-describe('terminal recording (asciicast v2)', () => {
+/** The asciicast lines made from a raw recording, parsed. */
+async function castOf(raw: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<unknown[]> {
+  let text = '';
+  for await (const piece of asciicast(raw)) text += piece.toString('utf8');
+  return text.trim().split('\n').map((l) => JSON.parse(l));
+}
+
+describe('terminal recording (raw while live, asciicast v2 when read)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'jumpgate-rec-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const parse = (text: string) => text.trim().split('\n').map((l) => JSON.parse(l));
-  const lines = (file: string) => parse(readFileSync(file, 'utf8'));
-  const untilFile = async (file: string, text: string) => {
-    for (let i = 0; i < 100 && !(existsSync(file) && readFileSync(file, 'utf8').includes(text)); i++) await new Promise((r) => setTimeout(r, 10));
+  const untilFile = async (file: string, bytes: number) => {
+    for (let i = 0; i < 100 && !(existsSync(file) && statSync(file).size >= bytes); i++) await new Promise((r) => setTimeout(r, 10));
   };
 
-  it('writes a header, output events with a character split across chunks intact, and resizes', async () => {
+  it('records a header, output with a character split across chunks intact, and resizes', async () => {
     let clock = 1_000_000;
-    const file = join(dir, 'a.cast');
-    const rec = startRecording({ file, cols: 80, rows: 24, title: 't', now: () => clock });
+    const rec = startRecording({ file: join(dir, 'a.rec'), cols: 80, rows: 24, title: 't', now: () => clock });
     const euro = Buffer.from('€ ok');
     rec.output(euro.subarray(0, 2));
+    clock += 10;
     rec.output(euro.subarray(2));
     clock += 1500;
     rec.resize(100, 30);
-    const { kept } = rec.close();
-    const [header, out, resize] = parse(kept!);
+    rec.output(Buffer.from('later'));
+    const [header, out, resize, later] = await castOf([rec.close().kept!]);
     assert.deepEqual(header, { version: 2, width: 80, height: 24, timestamp: 1000, title: 't' });
-    assert.deepEqual(out, [0, 'o', '€ ok']);
-    assert.deepEqual(resize, [1.5, 'r', '100x30']);
+    assert.deepEqual(out, [0.01, 'o', '€ ok']); // within 50 ms: one event, at the time its first character was whole
+    assert.deepEqual(resize, [1.51, 'r', '100x30']);
+    assert.deepEqual(later, [1.51, 'o', 'later']);
+  });
+
+  it('makes output 50 ms or more apart separate events, and escapes what JSON must', async () => {
+    let clock = 0;
+    const rec = startRecording({ file: join(dir, 'e.rec'), cols: 80, rows: 24, title: 't', now: () => clock });
+    rec.output(Buffer.from('a"\\\x1b[0m'));
+    clock += 49;
+    rec.output(Buffer.from('b'));
+    clock += 1;
+    rec.output(Buffer.from('c\r\n'));
+    const events = (await castOf([rec.close().kept!])).slice(1);
+    assert.deepEqual(events, [
+      [0, 'o', 'a"\\\x1b[0mb'],
+      [0.05, 'o', 'c\r\n'],
+    ]);
   });
 
   it('a session that ends before its first batch is due gets no file: its recording comes back whole', async () => {
-    const file = join(dir, 'short.cast');
+    const file = join(dir, 'short.rec');
     const rec = startRecording({ file, cols: 80, rows: 24, title: 't', flushMs: 60_000 });
     rec.output(Buffer.from('$ '));
     const { kept, done } = rec.close();
     await done;
     assert.equal(existsSync(file), false);
-    assert.deepEqual(parse(kept!)[1].slice(1), ['o', '$ ']);
+    assert.deepEqual((await castOf([kept!]))[1], [0, 'o', '$ ']);
   });
 
   it('stops at its size limit with a marker and records nothing after it', async () => {
-    const file = join(dir, 'b.cast');
-    const rec = startRecording({ file, cols: 80, rows: 24, title: 't', maxBytes: 1000 });
+    const rec = startRecording({ file: join(dir, 'b.rec'), cols: 80, rows: 24, title: 't', maxBytes: 1000 });
     for (let i = 0; i < 40; i++) rec.output(Buffer.from('x'.repeat(100)));
-    rec.resize(90, 20); // ends the pending event: past the limit now
     rec.output(Buffer.from('after the limit'));
+    rec.resize(90, 20);
     const { kept } = rec.close();
-    const events = parse(kept!).slice(1);
-    assert.match(events.at(-1)[2], /recording stopped: size limit reached/);
-    assert.ok(!kept!.includes('after the limit'));
+    const events = (await castOf([kept!])).slice(1) as [number, string, string][];
+    assert.equal(events.length, 1);
+    assert.match(events[0][2], /\[recording stopped: size limit reached\]\r\n$/);
+    assert.equal(events[0][2].split('x').length - 1, 1000);
+    assert.ok(!Buffer.from(kept!).includes('after the limit'));
   });
 
-  it('reaches the file while the session goes on, at most flushMs behind, readable only by the appliance', async () => {
-    const file = join(dir, 'c.cast');
+  it('reaches its file while the session goes on, at most flushMs behind, readable only by the appliance', async () => {
+    const file = join(dir, 'c.rec');
     const rec = startRecording({ file, cols: 80, rows: 24, title: 't', flushMs: 20 });
     rec.output(Buffer.from('$ '));
     assert.equal(existsSync(file), false); // nothing is opened on the Jump's path
-    await untilFile(file, '$ ');
-    assert.deepEqual(lines(file)[1].slice(1), ['o', '$ ']);
+    await untilFile(file, RECORD_HEAD + 2);
+    assert.deepEqual(((await castOf(createReadStream(file)))[1] as unknown[]).slice(1), ['o', '$ ']);
     assert.equal(statSync(file).mode & 0o777, 0o600);
     rec.output(Buffer.from('ls\r\n'));
     const { kept, done } = rec.close();
     await done;
     assert.equal(kept, undefined);
-    assert.deepEqual(lines(file).slice(1).map((e) => e[2]), ['$ ', 'ls\r\n']);
+    const texts = (await castOf(createReadStream(file))).slice(1).map((e) => (e as string[])[2]);
+    assert.equal(texts.join(''), '$ ls\r\n');
+  });
+
+  it('a cast is made of the whole records only: a record still being written is left out', async () => {
+    const rec = startRecording({ file: join(dir, 'f.rec'), cols: 80, rows: 24, title: 't' });
+    rec.output(Buffer.from('whole'));
+    rec.output(Buffer.from('cut short'));
+    const raw = Buffer.from(rec.close().kept!);
+    // Read in small pieces, and without the last 3 bytes.
+    const pieces = [];
+    for (let off = 0; off < raw.byteLength - 3; off += 7) pieces.push(raw.subarray(off, Math.min(off + 7, raw.byteLength - 3)));
+    const events = (await castOf(pieces)).slice(1);
+    assert.deepEqual(events, [[0, 'o', 'whole']]);
   });
 
   it('makes its folder again when it was removed while the appliance ran', async () => {
     const folder = join(dir, 'gone');
-    const file = join(folder, 'd.cast');
+    const file = join(folder, 'd.rec');
     const rec = startRecording({ file, cols: 80, rows: 24, title: 't', flushMs: 5 });
     rmSync(folder, { recursive: true, force: true });
     rec.output(Buffer.from('still recorded'));
-    await untilFile(file, 'still recorded');
+    await untilFile(file, RECORD_HEAD + 14);
     await rec.close().done;
-    assert.equal(lines(file)[1][2], 'still recorded');
+    assert.equal(((await castOf([readFileSync(file)]))[1] as string[])[2], 'still recorded');
   });
 
   it('a recording that cannot be written ends quietly: no throw, close resolves', async () => {

@@ -57,8 +57,8 @@ export class Session {
   shell = '';
   /** When the shell became ready; null while spawning or when it never did. */
   readyAt: number | null = null;
-  /** The whole recording of a session that ended before it reached a file, to keep with its record. */
-  keptRecording: string | undefined;
+  /** The whole recording (raw) of a session that ended before it reached a file, to keep with its record. */
+  keptRecording: Uint8Array | undefined;
   readonly transfers: Transfers;
   private agent: SocketPort | undefined;
   private terminal: SocketPort | undefined;

@@ -2,7 +2,6 @@
  * Jumping and sessions (API.md "Jumping and sessions"): the Jump, the file channel, system
  * information, ending a session, and the recording of a session's terminal.
  */
-import { createReadStream, existsSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
@@ -92,15 +91,11 @@ export function createSessionRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const client = record && registry.clients.get(record.jump_client_id);
     const check = itemChecker(c, registry);
     const allowed = record && (client ? check('perm_view_reports', client) : isAdmin(principalOf(c)));
-    if (!record || !allowed) throw new AppError('not_found');
-    // A short session's recording is kept with its record; a longer one has its own file.
-    const kept = registry.sessions.recording(id);
-    const file = sessions.recordingFile(id);
-    if (kept === undefined && !existsSync(file)) throw new AppError('not_found');
+    const cast = record && allowed ? sessions.recording(id) : undefined;
+    if (!cast) throw new AppError('not_found');
     c.header('Content-Type', 'application/x-asciicast');
     c.header('Content-Disposition', `attachment; filename="${id}.cast"`);
-    if (kept !== undefined) return c.body(kept);
-    return c.body(Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>);
+    return c.body(Readable.toWeb(Readable.from(cast)) as ReadableStream<Uint8Array>);
   });
 
   return app;
