@@ -12,13 +12,13 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import WebSocket from 'ws';
 import { startBenchAppliance } from './lib/appliance.ts';
 import { cpuSeconds, killAll, machineCpu, REPO, rssBytes, sleep } from './lib/proc.ts';
 import { startSimulator } from './lib/simulator.ts';
 import { round, summary } from './lib/stats.ts';
 import { jumpRun, type JumpResult } from './jump.ts';
 import { startSshd, type Sshd } from './ssh.ts';
+import { openTerminal } from './lib/terminal.ts';
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, 'file-mb': { type: 'string', default: '256' }, 'throughput-only': { type: 'boolean', default: false }, rounds: { type: 'string', default: '5' }, jumps: { type: 'string', default: '600' } },
@@ -62,24 +62,21 @@ async function jumpgateCat(file: string, home: string): Promise<CatResult> {
     while ((await app.metric('jumpgate_agents_connected')) < 1) await sleep(100);
     const [client] = (await (await app.api('/api/config/v1/jump-client')).json()) as { id: number }[];
     const jump = (await (await app.api('/api/command/v1/jump', { method: 'POST', body: JSON.stringify({ jump_client_id: client.id }) })).json()) as { session_id: string };
-    const ws = new WebSocket(`${app.url.replace(/^http/, 'ws')}/api/session/v1/${jump.session_id}/terminal`, { headers: { authorization: `Bearer ${app.token}` } });
-    await new Promise((r) => ws.once('open', r));
-    await sleep(500); // the prompt
     // Output is counted toward whichever command's marker is awaited.
     let bytes = 0;
     let tail = '';
     let waiting: { marker: string; resolve(t: number): void } | undefined;
-    ws.on('message', (d: Buffer, binary) => {
-      if (!binary) return;
+    const terminal = await openTerminal(app.url, jump.session_id, app.token, (d) => {
       bytes += d.length;
       tail = (tail + d.subarray(-200).toString('latin1')).slice(-200); // only the end matters: the marker
       if (waiting && tail.includes(waiting.marker + '\r\n')) waiting.resolve(performance.now());
     });
+    await sleep(500); // the prompt
     /** Types `command; echo MARKER` (the marker split so that its echo does not match) and awaits the marker. */
     const run = (command: string): Promise<number> => {
       const marker = `__jumpgate_done_${Date.now()}_${Math.random().toString(36).slice(2)}__`;
       const done = new Promise<number>((resolve) => (waiting = { marker, resolve }));
-      ws.send(Buffer.from(`${command}; echo ${marker.slice(0, 10)}''${marker.slice(10)}\n`));
+      terminal.send(Buffer.from(`${command}; echo ${marker.slice(0, 10)}''${marker.slice(10)}\n`));
       return done;
     };
     // A warm-up of 16 MB first: the appliance and the client were started for this round, and what
@@ -112,7 +109,7 @@ async function jumpgateCat(file: string, home: string): Promise<CatResult> {
     };
     watching = false;
     await watcher;
-    ws.close();
+    terminal.close();
     const h = summary(health);
     return {
       bytes,
