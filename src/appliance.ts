@@ -257,6 +257,7 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
         sessions.endAll('the appliance is shutting down');
         agents.closeAll();
         await listener.close();
+        await sessions.recordingsWritten();
         await registry.close();
       },
     };

@@ -314,14 +314,19 @@ describe('jumping (appliance side, scripted agents)', () => {
     await eventually(() => existsSync(file), 3000, 'the recording reached its file');
     assert.equal((await admin.del(`/api/session/v1/${long}`)).status, 204);
     // ... a shorter one's recording is kept with its report.
+    const shortStart = Date.now();
     const short = (await admin.post('/api/command/v1/jump', { jump_client_id: c.id })).body.session_id as string;
     assert.equal((await admin.del(`/api/session/v1/${short}`)).status, 204);
+    const shortLasted = Date.now() - shortStart;
     const recent = (await admin.post('/api/command/v1/jump', { jump_client_id: c.id })).body.session_id as string;
     assert.equal((await admin.del(`/api/session/v1/${recent}`)).status, 204);
     const ended = (id: string) => t.appliance.registry.sessions.get(id)?.outcome === 'ended';
     await eventually(() => [long, short, recent].every(ended), 3000, 'ended');
-    assert.equal(existsSync(join(t.dataDir, 'recordings', `${short}.rec`)), false);
-    assert.ok(t.appliance.registry.sessions.recording(short), 'the recording is kept with the report');
+    // On a machine too busy to end it within the recording's first second, it has a file instead.
+    if (shortLasted < 900) {
+      assert.equal(existsSync(join(t.dataDir, 'recordings', `${short}.rec`)), false);
+      assert.ok(t.appliance.registry.sessions.recording(short), 'the recording is kept with the report');
+    } else assert.ok(existsSync(join(t.dataDir, 'recordings', `${short}.rec`)), `a ${shortLasted} ms session has its file`);
     const cast = await admin.get(`/api/reporting/v1/session/${short}/recording`);
     assert.equal(cast.status, 200);
     assert.equal(cast.headers.get('content-type'), 'application/x-asciicast');

@@ -56,6 +56,8 @@ export interface SessionManager {
   agentGone(clientId: number): void;
   sessionRefused(clientId: number, sessionId: string, reason: string, message: string): void;
   endAll(reason: string): void;
+  /** Settles once the recordings of the sessions ended so far are written (before the appliance stops). */
+  recordingsWritten(): Promise<void>;
   /** Ends every session on a client (the client was removed). */
   endForClient(clientId: number, reason: string): void;
   /**
@@ -87,6 +89,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const sessions = new Map<string, Session>();
   /** Jumps in progress: their slot, how they end, and what the agent's link closing means to each. */
   const spawning = new Map<string, { slot: SpawnSlot; settle(err?: AppError): void; linkClosed(): void; attached(): void }>();
+  /** Recordings of ended sessions whose last batch is still being written. */
+  const writing = new Set<Promise<void>>();
   const recordings = join(options.dataDir, 'recordings');
   /** The raw recording of a session (`recording.ts`). */
   const recordingFile = (id: string) => join(recordings, `${id}.rec`);
@@ -122,6 +126,9 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     },
     ended(s: Session) {
       sessions.delete(s.id);
+      const written = s.recordingWritten;
+      writing.add(written);
+      void written.finally(() => writing.delete(written));
       spawning.get(s.id)?.settle(new AppError('active_not_connected'));
       if (s.readyAt !== null) writeRecord(s, 'ended').catch((err: unknown) => log.error('session record failed', { module: 'sessions', sessionId: s.id, err }));
     },
@@ -325,6 +332,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       if (existsSync(castFile(id))) return createReadStream(castFile(id));
       return undefined;
     },
+    recordingsWritten: async () => void (await Promise.all([...writing])),
     async removeRecording(id) {
       await Promise.all([rm(recordingFile(id), { force: true }), rm(castFile(id), { force: true })]);
     },

@@ -54,7 +54,7 @@ describe('terminal recording (raw while live, asciicast v2 when read)', () => {
 
   it('a session that ends before its first batch is due gets no file: its recording comes back whole', async () => {
     const file = join(dir, 'short.rec');
-    const rec = startRecording({ file, cols: 80, rows: 24, title: 't', flushMs: 60_000 });
+    const rec = startRecording({ file, cols: 80, rows: 24, title: 't', flushMs: 60_000, now: () => 0 });
     rec.output(Buffer.from('$ '));
     const { kept, done } = rec.close();
     await done;
@@ -63,7 +63,7 @@ describe('terminal recording (raw while live, asciicast v2 when read)', () => {
   });
 
   it('stops at its size limit with a marker and records nothing after it', async () => {
-    const rec = startRecording({ file: join(dir, 'b.rec'), cols: 80, rows: 24, title: 't', maxBytes: 1000 });
+    const rec = startRecording({ file: join(dir, 'b.rec'), cols: 80, rows: 24, title: 't', maxBytes: 1000, now: () => 0 });
     for (let i = 0; i < 40; i++) rec.output(Buffer.from('x'.repeat(100)));
     rec.output(Buffer.from('after the limit'));
     rec.resize(90, 20);
@@ -71,8 +71,36 @@ describe('terminal recording (raw while live, asciicast v2 when read)', () => {
     const events = (await castOf([kept!])).slice(1) as [number, string, string][];
     assert.equal(events.length, 1);
     assert.match(events[0][2], /\[recording stopped: size limit reached\]\r\n$/);
-    assert.equal(events[0][2].split('x').length - 1, 1000);
+    assert.equal(events[0][2].split('x').length - 1, 8 * 100); // 8 records of 113 bytes fit in 1000
     assert.ok(!Buffer.from(kept!).includes('after the limit'));
+  });
+
+  it('counts resizes and record heads toward the limit: a stream of resizes cannot grow it past', async () => {
+    const rec = startRecording({ file: join(dir, 'g.rec'), cols: 80, rows: 24, title: 't', maxBytes: 10_000, flushMs: 60_000 });
+    for (let i = 0; i < 5000; i++) rec.resize(80 + (i % 50), 24);
+    for (let i = 0; i < 5000; i++) rec.output(Buffer.from('y'));
+    const { kept } = rec.close();
+    assert.ok(kept!.byteLength < 10_000 + 200, `${kept!.byteLength} bytes`);
+    const events = (await castOf([kept!])).slice(1) as [number, string, string][];
+    assert.match(events.at(-1)![2], /size limit reached/);
+    assert.ok(!events.some((e) => e[2].includes('y')));
+  });
+
+  it('writes batches of 256 KiB and grows for a large record: the cast holds every byte in order', async () => {
+    const file = join(dir, 'h.rec');
+    const rec = startRecording({ file, cols: 80, rows: 24, title: 't', flushMs: 60_000, now: () => 0 });
+    const sizes = [1, 70_000, 3, 4096, 200_000, 17, 65_536, 300_000, 5];
+    let expected = '';
+    sizes.forEach((n, i) => {
+      const chunk = String.fromCharCode(97 + i).repeat(n);
+      expected += chunk;
+      rec.output(Buffer.from(chunk));
+    });
+    const { kept, done } = rec.close();
+    await done;
+    assert.equal(kept, undefined); // past 256 KiB: it went to its file
+    const texts = (await castOf(createReadStream(file, { highWaterMark: 1000 }))).slice(1).map((e) => (e as string[])[2]);
+    assert.equal(texts.join(''), expected);
   });
 
   it('reaches its file while the session goes on, at most flushMs behind, readable only by the appliance', async () => {
@@ -92,7 +120,7 @@ describe('terminal recording (raw while live, asciicast v2 when read)', () => {
   });
 
   it('a cast is made of the whole records only: a record still being written is left out', async () => {
-    const rec = startRecording({ file: join(dir, 'f.rec'), cols: 80, rows: 24, title: 't' });
+    const rec = startRecording({ file: join(dir, 'f.rec'), cols: 80, rows: 24, title: 't', now: () => 0 });
     rec.output(Buffer.from('whole'));
     rec.output(Buffer.from('cut short'));
     const raw = Buffer.from(rec.close().kept!);

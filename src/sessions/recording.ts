@@ -36,7 +36,7 @@ export interface RecordingOptions {
   cols: number;
   rows: number;
   title: string;
-  /** Output bytes recorded at most; then a marker, and nothing more. */
+  /** Bytes of records at most (output, resizes and their heads); then a marker, and nothing more. */
   maxBytes?: number;
   /** How long recorded output may wait before it is written to the file. */
   flushMs?: number;
@@ -48,6 +48,8 @@ export const RECORD_HEAD = 13;
 export const STOPPED_MARKER = '\r\n[recording stopped: size limit reached]\r\n';
 /** A batch is written once it holds this much, whatever the time. */
 const BATCH_BYTES = 256 * 1024;
+/** A new recording's batch; it grows as output comes (most sessions are short). */
+const FIRST_BATCH = 2048;
 
 const directories = new Set<string>();
 function ensureDirectory(dir: string): void {
@@ -74,10 +76,10 @@ export function startRecording(options: RecordingOptions): Recording {
   const flushMs = options.flushMs ?? 1000;
   ensureDirectory(dirname(options.file));
   const started = now();
-  let recorded = 0; // output bytes
+  let recorded = 0; // bytes of records
   let stopped = false;
   let failed = false; // the file could not be opened or written (a full disk): the recording ends
-  let batch = Buffer.allocUnsafe(BATCH_BYTES);
+  let batch = Buffer.allocUnsafe(FIRST_BATCH);
   let used = 0;
   let flushTimer: NodeJS.Timeout | undefined;
   let file: Promise<FileHandle | undefined> | undefined;
@@ -93,7 +95,8 @@ export function startRecording(options: RecordingOptions): Recording {
     }
     if (used === 0) return;
     const data = batch.subarray(0, used);
-    batch = Buffer.allocUnsafe(BATCH_BYTES); // the old one is the write's until it is done
+    // The old one is the write's until it is done; the next starts the size this one reached.
+    batch = Buffer.allocUnsafe(Math.max(FIRST_BATCH, data.byteLength));
     used = 0;
     file ??= openFile(options.file).catch(() => {
       failed = true;
@@ -110,12 +113,12 @@ export function startRecording(options: RecordingOptions): Recording {
       }
     });
   };
-  /** Makes room for `n` more bytes in the batch: writes it out first, or grows it for a large record. */
+  /** Makes room for `n` more bytes in the batch: writes a full one out first, or grows it. */
   const room = (n: number): void => {
     if (used + n <= batch.byteLength) return;
-    writeOut();
+    if (used > 0 && used + n > BATCH_BYTES) writeOut();
     if (used + n <= batch.byteLength) return;
-    const bigger = Buffer.allocUnsafe(Math.max(used + n, batch.byteLength * 2));
+    const bigger = Buffer.allocUnsafe(Math.max(used + n, Math.min(BATCH_BYTES, batch.byteLength * 2)));
     batch.copy(bigger, 0, 0, used);
     batch = bigger;
   };
@@ -130,6 +133,15 @@ export function startRecording(options: RecordingOptions): Recording {
     else flushTimer ??= setTimeout(writeOut, flushMs);
   };
 
+  /** A record within the limit; the one that would pass it is the marker, and then nothing more. */
+  const limited = (kind: 'o' | 'r', payload: Uint8Array): void => {
+    if (stopped) return; // past the limit the output costs nothing more
+    recorded += RECORD_HEAD + payload.byteLength;
+    if (recorded <= maxBytes) return record(kind, payload);
+    stopped = true;
+    record('o', Buffer.from(STOPPED_MARKER));
+  };
+
   const header = Buffer.from(JSON.stringify({ version: 2, width: options.cols, height: options.rows, timestamp: Math.floor(started / 1000), title: options.title }) + '\n');
   room(header.byteLength);
   batch.set(header, 0);
@@ -138,14 +150,10 @@ export function startRecording(options: RecordingOptions): Recording {
 
   return {
     output(bytes) {
-      if (stopped || bytes.byteLength === 0) return; // past the limit the output costs nothing more
-      recorded += bytes.byteLength;
-      if (recorded <= maxBytes) return record('o', bytes);
-      stopped = true;
-      record('o', Buffer.from(STOPPED_MARKER));
+      if (bytes.byteLength > 0) limited('o', bytes);
     },
     resize(cols, rows) {
-      if (!stopped) record('r', Buffer.from(`${cols}x${rows}`));
+      limited('r', Buffer.from(`${cols}x${rows}`));
     },
     close() {
       stopped = true;

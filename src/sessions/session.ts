@@ -59,6 +59,8 @@ export class Session {
   readyAt: number | null = null;
   /** The whole recording (raw) of a session that ended before it reached a file, to keep with its record. */
   keptRecording: Uint8Array | undefined;
+  /** Settles once what is left of the recording is in its file and the file closed (after `end`). */
+  recordingWritten: Promise<void> = Promise.resolve();
   readonly transfers: Transfers;
   private agent: SocketPort | undefined;
   private terminal: SocketPort | undefined;
@@ -208,7 +210,9 @@ export class Session {
     this.terminal?.close(CLOSE.normal, reason.slice(0, 120));
     this.terminal = undefined;
     this.transfers.failAll(new AppError('not_found', { message: 'The session has ended.' }));
-    this.keptRecording = this.recording.close().kept;
+    const recording = this.recording.close();
+    this.keptRecording = recording.kept;
+    this.recordingWritten = recording.done;
     this.events.ended(this, reason);
   }
 

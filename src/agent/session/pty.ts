@@ -43,11 +43,15 @@ export function spawnLoginShell(cols: number, rows: number, home = theAccount().
     kill() {
       if (exited) return;
       // The shell's process group (the shell leads its own session and group, so this reaches
-      // it); the shell hangs up its jobs in turn.
-      try {
-        process.kill(-pty.pid, 'SIGHUP');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+      // it); the shell hangs up its jobs in turn. A child that has not made its group yet (a
+      // session ended as it started) gets the signal itself.
+      for (const target of [-pty.pid, pty.pid]) {
+        try {
+          process.kill(target, 'SIGHUP');
+          break;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+        }
       }
       setTimeout(() => {
         if (exited) return;
