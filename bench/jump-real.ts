@@ -61,28 +61,35 @@ async function jumpgateCat(file: string, home: string): Promise<CatResult> {
   try {
     while ((await app.metric('jumpgate_agents_connected')) < 1) await sleep(100);
     const [client] = (await (await app.api('/api/config/v1/jump-client')).json()) as { id: number }[];
-    const jump = (await (await app.api('/api/command/v1/jump', { method: 'POST', body: JSON.stringify({ jump_client_id: client.id }) })).json()) as { session_id: string };
-    // Output is counted toward whichever command's marker is awaited.
-    let bytes = 0;
-    let tail = '';
-    let waiting: { marker: string; resolve(t: number): void } | undefined;
-    const terminal = await openTerminal(app.url, jump.session_id, app.token, (d) => {
-      bytes += d.length;
-      tail = (tail + d.subarray(-200).toString('latin1')).slice(-200); // only the end matters: the marker
-      if (waiting && tail.includes(waiting.marker + '\r\n')) waiting.resolve(performance.now());
-    });
-    await sleep(500); // the prompt
-    /** Types `command; echo MARKER` (the marker split so that its echo does not match) and awaits the marker. */
-    const run = (command: string): Promise<number> => {
-      const marker = `__jumpgate_done_${Date.now()}_${Math.random().toString(36).slice(2)}__`;
-      const done = new Promise<number>((resolve) => (waiting = { marker, resolve }));
-      terminal.send(Buffer.from(`${command}; echo ${marker.slice(0, 10)}''${marker.slice(10)}\n`));
-      return done;
+    /** A Jump with its terminal open; `run` types `command; echo MARKER` and awaits the marker. */
+    const openSession = async () => {
+      const jump = (await (await app.api('/api/command/v1/jump', { method: 'POST', body: JSON.stringify({ jump_client_id: client.id }) })).json()) as { session_id: string };
+      const state = { bytes: 0 };
+      let tail = '';
+      let waiting: { marker: string; resolve(t: number): void } | undefined;
+      const terminal = await openTerminal(app.url, jump.session_id, app.token, (d) => {
+        state.bytes += d.length;
+        tail = (tail + d.subarray(-200).toString('latin1')).slice(-200); // only the end matters: the marker
+        if (waiting && tail.includes(waiting.marker + '\r\n')) waiting.resolve(performance.now());
+      });
+      await sleep(500); // the prompt
+      const run = (command: string): Promise<number> => {
+        const marker = `__jumpgate_done_${Date.now()}_${Math.random().toString(36).slice(2)}__`;
+        const done = new Promise<number>((resolve) => (waiting = { marker, resolve }));
+        // The marker is split so that the echo of the command line does not match.
+        terminal.send(Buffer.from(`${command}; echo ${marker.slice(0, 10)}''${marker.slice(10)}\n`));
+        return done;
+      };
+      return { state, run, close: () => terminal.close() };
     };
-    // A warm-up of 16 MB first: the appliance and the client were started for this round, and what
-    // is measured is a running appliance's throughput, not its code being compiled.
-    await Promise.race([run(`head -c 16000000 ${file}`), sleep(60_000)]);
-    bytes = 0;
+    // A warm-up first, in a session of its own: the appliance and the client were started for this
+    // round, and what is measured is a running appliance's throughput, not its code being
+    // compiled. The measured session is a new one, with new connections, as OpenSSH's is.
+    const warm = await openSession();
+    await Promise.race([warm.run(`head -c 16000000 ${file}`), sleep(60_000)]);
+    warm.close();
+    await sleep(300);
+    const session = await openSession();
     const before = rssBytes(app.child.pid);
     let maxRss = before;
     const health: number[] = [];
@@ -98,7 +105,7 @@ async function jumpgateCat(file: string, home: string): Promise<CatResult> {
     })();
     const cpu0 = { appliance: cpuSeconds(app.child.pid), client: cpuSeconds(sim.child.pid), technician: process.cpuUsage(), machine: machineCpu() };
     const t0 = performance.now();
-    const t1 = await Promise.race([run(`cat ${file}`), sleep(300_000).then(() => NaN)]);
+    const t1 = await Promise.race([session.run(`cat ${file}`), sleep(300_000).then(() => NaN)]);
     const machine = machineCpu();
     const cpu_s = {
       appliance: round(cpuSeconds(app.child.pid) - cpu0.appliance, 2),
@@ -109,10 +116,10 @@ async function jumpgateCat(file: string, home: string): Promise<CatResult> {
     };
     watching = false;
     await watcher;
-    terminal.close();
+    session.close();
     const h = summary(health);
     return {
-      bytes,
+      bytes: session.state.bytes,
       seconds: (t1 - t0) / 1000,
       appliance_rss_mb: { before: round(before / 2 ** 20, 1), max: round(maxRss / 2 ** 20, 1) },
       healthz_ms: { p50: h.p50, p99: h.p99, max: h.max },
