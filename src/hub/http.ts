@@ -16,6 +16,7 @@
  * (setImmediate), and under TLS every response write is made from a macrotask as well.
  */
 import { STATUS_CODES } from 'node:http';
+import { lazyRequest } from './request.ts';
 import { AppError } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 import type { HttpRequest, HttpResponse } from './uws.ts';
@@ -65,10 +66,10 @@ export function createHttpAdapter(options: HttpAdapterOptions): (res: HttpRespon
       }
     });
     const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
-    const state: ResponseState = { aborted: false, finished: false, controller: new AbortController(), later };
+    const state: ResponseState = { aborted: false, finished: false, later };
     res.onAborted(() => {
       state.aborted = true;
-      state.controller.abort();
+      state.controller?.abort();
       state.abortBody?.();
     });
 
@@ -92,13 +93,9 @@ export function createHttpAdapter(options: HttpAdapterOptions): (res: HttpRespon
       options.track?.end();
     };
     const handle = (body: ReadableStream<Uint8Array> | Uint8Array | null): void => {
-      let request: Request;
-      try {
-        // Node's fetch needs `duplex` for a streamed body; the DOM typings lack it.
-        const init = { method, headers, body: body as BodyInit | null, signal: state.controller.signal, duplex: body instanceof ReadableStream ? 'half' : undefined };
-        request = new Request(url, init as RequestInit);
-      } catch (err) {
-        writeError(res, state, new AppError('invalid_request', { message: 'The request is malformed.', cause: err }), true);
+      const request = lazyRequest({ method, url, headers, body, signal: () => signalOf(state) });
+      if (!request) {
+        writeError(res, state, new AppError('invalid_request', { message: 'The request is malformed.' }), true);
         untrack();
         return;
       }
@@ -146,11 +143,21 @@ function gatherBody(res: HttpResponse, state: ResponseState, length: number, han
   });
 }
 
+/** The request's abort signal: aborted already when the client went away before anyone asked. */
+function signalOf(state: ResponseState): AbortSignal {
+  if (!state.controller) {
+    state.controller = new AbortController();
+    if (state.aborted) state.controller.abort();
+  }
+  return state.controller.signal;
+}
+
 interface ResponseState {
   aborted: boolean;
   /** The answer is decided (written, or scheduled to be): nothing else may write. */
   finished: boolean;
-  controller: AbortController;
+  /** Aborted when the client goes away; made when something first asks for its signal. */
+  controller?: AbortController;
   later: Later;
   /** Fails the request body stream when the client goes away, so a reader never waits forever. */
   abortBody?: () => void;
@@ -252,7 +259,7 @@ function bodyStream(res: HttpResponse, state: ResponseState, limit: number): Rea
         if (!state.finished) resume();
       },
       cancel() {
-        state.controller.abort();
+        (state.controller ??= new AbortController()).abort();
       },
     },
     { highWaterMark: 1024 * 1024, size: (chunk) => chunk.byteLength },
@@ -418,7 +425,7 @@ async function writeKnownLength(
 function sendWhenWritable(res: HttpResponse, state: ResponseState, chunk: Uint8Array, base: number, total: number): Promise<boolean> {
   return new Promise((resolve) => {
     let settled = false;
-    const signal = state.controller.signal;
+    const signal = signalOf(state);
     const settle = (finished: boolean): void => {
       if (settled) return;
       settled = true;
@@ -449,7 +456,7 @@ function sendWhenWritable(res: HttpResponse, state: ResponseState, chunk: Uint8A
 function drained(res: HttpResponse, state: ResponseState): Promise<void> {
   return new Promise((resolve) => {
     if (state.aborted) return resolve();
-    const signal = state.controller.signal;
+    const signal = signalOf(state);
     const done = (): void => {
       state.writable = undefined;
       signal.removeEventListener('abort', done);

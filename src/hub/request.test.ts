@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { lazyRequest, type LazyRequestFields } from './request.ts';
+
+const fields = (over: Partial<LazyRequestFields> = {}): LazyRequestFields => ({
+  method: 'POST',
+  url: 'http://127.0.0.1:1/api/x?a=1',
+  headers: new Headers({ 'content-type': 'application/json', 'x-one': '1' }),
+  body: new TextEncoder().encode('{"a":"è"}'),
+  signal: () => new AbortController().signal,
+  ...over,
+});
+
+describe('the lazy request handed to the API', () => {
+  it('answers method, URL, headers and a whole body without a real Request, once', async () => {
+    let signals = 0;
+    const req = lazyRequest(fields({ signal: () => (signals++, new AbortController().signal) }))!;
+    assert.ok(req instanceof Request);
+    assert.equal(req.method, 'POST');
+    assert.equal(req.url, 'http://127.0.0.1:1/api/x?a=1');
+    assert.equal(req.headers.get('x-one'), '1');
+    assert.equal(req.bodyUsed, false);
+    assert.deepEqual(await req.json(), { a: 'è' });
+    assert.equal(req.bodyUsed, true);
+    await assert.rejects(req.text(), /already been read/);
+    assert.equal(signals, 0, 'no signal was asked for');
+  });
+
+  it('text and arrayBuffer of a whole body, and an empty one', async () => {
+    assert.equal(await lazyRequest(fields())!.text(), '{"a":"è"}');
+    const buffer = await lazyRequest(fields())!.arrayBuffer();
+    assert.equal(new TextDecoder().decode(buffer), '{"a":"è"}');
+    assert.equal(await lazyRequest(fields({ method: 'GET', body: null }))!.text(), '');
+  });
+
+  it('makes the real Request for anything else: a streamed body, the signal, a clone', async () => {
+    const controller = new AbortController();
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new TextEncoder().encode('streamed'));
+        c.close();
+      },
+    });
+    const req = lazyRequest(fields({ body: stream, signal: () => controller.signal }))!;
+    assert.equal(req.signal.aborted, false);
+    controller.abort();
+    assert.equal(req.signal.aborted, true);
+    assert.equal(await req.text(), 'streamed');
+    const clone = lazyRequest(fields())!.clone();
+    assert.equal(await clone.text(), '{"a":"è"}');
+    assert.equal(clone.method, 'POST');
+  });
+
+  it('refuses what a Request cannot carry: a forbidden method, a URL that does not parse', () => {
+    assert.equal(lazyRequest(fields({ method: 'TRACE' })), undefined);
+    assert.equal(lazyRequest(fields({ url: 'http://[::1' })), undefined);
+  });
+});

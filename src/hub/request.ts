@@ -1,0 +1,100 @@
+/**
+ * The Request handed to the API for each HTTP request, made lazily. Its method, URL and headers are
+ * its own, and a body gathered whole (or none) answers `text()`, `json()` and `arrayBuffer()` by
+ * itself; anything else — a streamed body, the abort signal, `clone()`, … — builds the real
+ * Request first and asks it. Building a real Request (with its AbortSignal) for every call cost
+ * the appliance 30-80 µs of CPU a request here, a quarter of a simple API call's, which a call
+ * with a JSON body or none never needed.
+ */
+
+export interface LazyRequestFields {
+  method: string;
+  url: string;
+  headers: Headers;
+  body: Uint8Array | ReadableStream<Uint8Array> | null;
+  /** The request's abort signal, made when first asked for. */
+  signal(): AbortSignal;
+}
+
+const FIELDS = Symbol('fields');
+const REAL = Symbol('real request');
+const USED = Symbol('body used');
+
+interface Lazy {
+  [FIELDS]: LazyRequestFields;
+  [REAL]?: Request;
+  [USED]?: boolean;
+}
+
+function realOf(self: Lazy): Request {
+  const f = self[FIELDS];
+  if (!self[REAL]) {
+    // Node's fetch needs `duplex` for a streamed body; the DOM typings lack it.
+    const init = { method: f.method, headers: f.headers, body: f.body, signal: f.signal(), duplex: f.body instanceof ReadableStream ? 'half' : undefined };
+    self[REAL] = new Request(f.url, init as RequestInit);
+  }
+  return self[REAL];
+}
+
+/** The body gathered whole, once; undefined when the real Request must answer (a stream, or made already). */
+function wholeBody(self: Lazy): Uint8Array | undefined {
+  const body = self[FIELDS].body;
+  if (self[REAL] || body instanceof ReadableStream) return undefined;
+  if (self[USED]) throw new TypeError('Body is unusable: Body has already been read');
+  self[USED] = true;
+  return body ?? new Uint8Array(0);
+}
+
+const decoder = new TextDecoder();
+const prototype: object = Object.create(Request.prototype);
+for (const key of Reflect.ownKeys(Request.prototype)) {
+  if (key === 'constructor') continue;
+  const descriptor = Object.getOwnPropertyDescriptor(Request.prototype, key)!;
+  if (descriptor.get) {
+    Object.defineProperty(prototype, key, { get: function (this: Lazy) { return Reflect.get(realOf(this), key); }, configurable: true });
+  } else if (typeof descriptor.value === 'function') {
+    const method = descriptor.value as (...args: unknown[]) => unknown;
+    Object.defineProperty(prototype, key, { value: function (this: Lazy, ...args: unknown[]) { return method.apply(realOf(this), args); }, configurable: true, writable: true });
+  }
+}
+Object.defineProperties(prototype, {
+  method: { get: function (this: Lazy) { return this[FIELDS].method; }, configurable: true },
+  url: { get: function (this: Lazy) { return this[FIELDS].url; }, configurable: true },
+  headers: { get: function (this: Lazy) { return this[FIELDS].headers; }, configurable: true },
+  bodyUsed: { get: function (this: Lazy) { return this[REAL] ? this[REAL].bodyUsed : Boolean(this[USED]); }, configurable: true },
+  text: {
+    value: async function (this: Lazy) {
+      const body = wholeBody(this);
+      return body ? decoder.decode(body) : realOf(this).text();
+    },
+    configurable: true,
+    writable: true,
+  },
+  json: {
+    value: async function (this: Lazy) {
+      const body = wholeBody(this);
+      return body ? JSON.parse(decoder.decode(body)) : realOf(this).json();
+    },
+    configurable: true,
+    writable: true,
+  },
+  arrayBuffer: {
+    value: async function (this: Lazy) {
+      const body = wholeBody(this);
+      return body ? body.slice().buffer : realOf(this).arrayBuffer();
+    },
+    configurable: true,
+    writable: true,
+  },
+});
+
+/** Methods a Request refuses to carry: the request is malformed, as building one would have said. */
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
+/** A lazy Request, or undefined when a real one could not be made of these fields. */
+export function lazyRequest(fields: LazyRequestFields): Request | undefined {
+  if (FORBIDDEN_METHODS.has(fields.method) || !URL.canParse(fields.url)) return undefined;
+  const self = Object.create(prototype) as Lazy;
+  self[FIELDS] = fields;
+  return self as unknown as Request;
+}
