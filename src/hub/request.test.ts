@@ -33,7 +33,17 @@ describe('the lazy request handed to the API', () => {
     assert.equal(await lazyRequest(fields({ method: 'GET', body: null }))!.text(), '');
   });
 
-  it('makes the real Request for anything else: a streamed body, the signal, a clone', async () => {
+  it('gives the adapter\'s own signal, made when first asked for', () => {
+    const controller = new AbortController();
+    let asked = 0;
+    const req = lazyRequest(fields({ signal: () => (asked++, controller.signal) }))!;
+    assert.equal(asked, 0);
+    assert.equal(req.signal, controller.signal);
+    controller.abort();
+    assert.equal(req.signal.aborted, true);
+  });
+
+  it('makes the real Request for anything else: a streamed body, a clone', async () => {
     const controller = new AbortController();
     const stream = new ReadableStream<Uint8Array>({
       start(c) {

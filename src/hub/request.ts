@@ -1,10 +1,10 @@
 /**
  * The Request handed to the API for each HTTP request, made lazily. Its method, URL and headers are
- * its own, and a body gathered whole (or none) answers `text()`, `json()` and `arrayBuffer()` by
- * itself; anything else — a streamed body, the abort signal, `clone()`, … — builds the real
- * Request first and asks it. Building a real Request (with its AbortSignal) for every call cost
- * the appliance 30-80 µs of CPU a request here, a quarter of a simple API call's, which a call
- * with a JSON body or none never needed.
+ * its own, a body gathered whole (or none) answers `text()`, `json()` and `arrayBuffer()` by
+ * itself, and its abort signal is the one the adapter makes when asked for; anything else — a
+ * streamed body, `clone()`, … — builds the real Request first and asks it. Building a real
+ * Request (with its AbortSignal) for every call cost the appliance 30-80 µs of CPU a request here,
+ * a quarter of a simple API call's, which a call with a JSON body or none never needed.
  */
 
 export interface LazyRequestFields {
@@ -61,6 +61,8 @@ Object.defineProperties(prototype, {
   method: { get: function (this: Lazy) { return this[FIELDS].method; }, configurable: true },
   url: { get: function (this: Lazy) { return this[FIELDS].url; }, configurable: true },
   headers: { get: function (this: Lazy) { return this[FIELDS].headers; }, configurable: true },
+  // The real Request's signal would follow this one; a Jump asks for it, and needs no more.
+  signal: { get: function (this: Lazy) { return this[FIELDS].signal(); }, configurable: true },
   bodyUsed: { get: function (this: Lazy) { return this[REAL] ? this[REAL].bodyUsed : Boolean(this[USED]); }, configurable: true },
   text: {
     value: async function (this: Lazy) {
