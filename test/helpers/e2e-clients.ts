@@ -43,9 +43,14 @@ export function runBin(bin: string, args: string[], asUser?: string): Promise<Ru
 }
 
 export function pidOf(dir: string): number | undefined {
-  const file = join(dir, 'run', 'agent.pid');
-  if (!existsSync(file)) return undefined;
-  const text = readFileSync(file, 'utf8').trim();
+  let text: string;
+  try {
+    text = readFileSync(join(dir, 'run', 'agent.pid'), 'utf8').trim();
+  } catch (err) {
+    // None, or removed between a look and the read by an agent that is stopping.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
   return /^\d+$/.test(text) ? Number(text) : undefined;
 }
 
