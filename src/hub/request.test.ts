@@ -61,6 +61,21 @@ describe('the lazy request handed to the API', () => {
     assert.equal(clone.method, 'POST');
   });
 
+  it('reads no body as empty, as often as asked; a body read here cannot be read again through the real Request', async () => {
+    const empty = lazyRequest(fields({ method: 'GET', body: null }))!;
+    assert.equal(await empty.text(), '');
+    assert.equal(await empty.text(), '');
+    const read = lazyRequest(fields())!;
+    await read.text();
+    assert.throws(() => read.clone(), /unusable|used/i);
+  });
+
+  it('resolves dot segments and backslashes in the URL as a Request would', () => {
+    assert.equal(lazyRequest(fields({ url: 'http://127.0.0.1:1/api/a/../b?x=1' }))!.url, 'http://127.0.0.1:1/api/b?x=1');
+    assert.equal(lazyRequest(fields({ url: 'http://127.0.0.1:1/a%2e%2e/%2E%2E/c' }))!.url, new Request('http://127.0.0.1:1/a%2e%2e/%2E%2E/c').url);
+    assert.equal(lazyRequest(fields({ url: 'http://127.0.0.1:1/a\\b' }))!.url, 'http://127.0.0.1:1/a/b');
+  });
+
   it('refuses what a Request cannot carry: a forbidden method, a URL that does not parse', () => {
     assert.equal(lazyRequest(fields({ method: 'TRACE' })), undefined);
     assert.equal(lazyRequest(fields({ url: 'http://[::1' })), undefined);

@@ -5,6 +5,10 @@
  * streamed body, `clone()`, … — builds the real Request first and asks it. Building a real
  * Request (with its AbortSignal) for every call cost the appliance 30-80 µs of CPU a request here,
  * a quarter of a simple API call's, which a call with a JSON body or none never needed.
+ *
+ * It passes `instanceof Request` but holds none of a real one's internals: `new Request(it)` and
+ * `fetch(it)` throw. Nothing here does either (Hono's body-limit middleware and proxy helper would);
+ * `new Request(url, it)` works.
  */
 
 export interface LazyRequestFields {
@@ -31,7 +35,10 @@ function realOf(self: Lazy): Request {
   if (!self[REAL]) {
     // Node's fetch needs `duplex` for a streamed body; the DOM typings lack it.
     const init = { method: f.method, headers: f.headers, body: f.body, signal: f.signal(), duplex: f.body instanceof ReadableStream ? 'half' : undefined };
-    self[REAL] = new Request(f.url, init as RequestInit);
+    const real = new Request(f.url, init as RequestInit);
+    // A body already read here is read there too: a second read fails as it would have.
+    if (self[USED]) void real.arrayBuffer().catch(() => undefined);
+    self[REAL] = real;
   }
   return self[REAL];
 }
@@ -40,9 +47,10 @@ function realOf(self: Lazy): Request {
 function wholeBody(self: Lazy): Uint8Array | undefined {
   const body = self[FIELDS].body;
   if (self[REAL] || body instanceof ReadableStream) return undefined;
+  if (body === null) return new Uint8Array(0); // no body: read as empty, as often as asked
   if (self[USED]) throw new TypeError('Body is unusable: Body has already been read');
   self[USED] = true;
-  return body ?? new Uint8Array(0);
+  return body;
 }
 
 const decoder = new TextDecoder();
@@ -90,12 +98,16 @@ Object.defineProperties(prototype, {
   },
 });
 
+/** A URL that a Request would not keep as it is: a dot segment (plain or escaped) or a backslash. */
+const ODD_PATH = /\\|\/\.|%2e/i;
 /** Methods a Request refuses to carry: the request is malformed, as building one would have said. */
 const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 
 /** A lazy Request, or undefined when a real one could not be made of these fields. */
 export function lazyRequest(fields: LazyRequestFields): Request | undefined {
   if (FORBIDDEN_METHODS.has(fields.method) || !URL.canParse(fields.url)) return undefined;
+  // A Request resolves dot segments and backslashes in the path; the routes see what it would have.
+  if (ODD_PATH.test(fields.url)) fields = { ...fields, url: new URL(fields.url).href };
   const self = Object.create(prototype) as Lazy;
   self[FIELDS] = fields;
   return self as unknown as Request;

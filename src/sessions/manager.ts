@@ -231,10 +231,15 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         const attached = stopReaching;
         spawning.set(id, { slot, settle, linkClosed, attached });
         slot.timedOut.then(() => settle(new AppError(reaching ? 'connect_timeout' : 'session_spawn_timeout')));
-        signal?.addEventListener('abort', () => settle(new AppError('session_internal_error', { message: 'The request was aborted.' })), { once: true });
+        const aborted = (): void => settle(new AppError('session_internal_error', { message: 'The request was aborted.' }));
+        if (signal?.aborted) aborted(); // the technician left while the Jump's body was read
+        else signal?.addEventListener('abort', aborted, { once: true });
       });
-      if (agents.isConnected(agentId) || !passive) open();
-      else reach();
+      // Unless it is settled already (the request was aborted), the agent is asked or woken.
+      if (spawning.has(id)) {
+        if (agents.isConnected(agentId) || !passive) open();
+        else reach();
+      }
       try {
         await result;
       } catch (err) {
