@@ -47,8 +47,9 @@ export function pidOf(dir: string): number | undefined {
   try {
     text = readFileSync(join(dir, 'run', 'agent.pid'), 'utf8').trim();
   } catch (err) {
-    // None, or removed between a look and the read by an agent that is stopping.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    // None (or no install there at all), or removed between a look and the read by an agent that
+    // is stopping.
+    if (['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '')) return undefined;
     throw err;
   }
   return /^\d+$/.test(text) ? Number(text) : undefined;
