@@ -169,7 +169,7 @@ async function main() {
   try {
     if (!values['throughput-only']) {
       log('jump → first shell output with real shells…');
-      results.jump = await jumpRun(values.quick ? [1, 20] : [1, 20, 100], values.quick ? 40 : 200, home, values.quick ? 100 : Number(values.jumps));
+      results.jump = await jumpRun(values.quick ? [1, 20] : [1, 20, 100], values.quick ? 40 : 200, home, values.quick ? 100 : Number(values.jumps), [20]);
       log(JSON.stringify(results.jump));
       log('OpenSSH login → first shell output, side by side…');
       results.openssh_login = await sshLogins(values.quick ? [1, 20] : [1, 20, 100], values.quick ? 40 : 100, home);
@@ -211,7 +211,7 @@ async function main() {
   const t = results.throughput as { jumpgate_mb_s: number; openssh_mb_s: number };
   log('\nfigure                                    value');
   for (const j of (results.jump ?? []) as JumpResult[]) {
-    log(`jump → first output, ${String(j.technicians).padStart(3)} at once   p50 ${j.first_output_ms.p50} / p95 ${j.first_output_ms.p95} / p99 ${j.first_output_ms.p99} ms, ${j.refused_busy} busy`);
+    log(`jump → first output, ${String(j.technicians).padStart(3)} ${j.mode === 'burst' ? 'in bursts' : 'at once  '} p50 ${j.first_output_ms.p50} / p95 ${j.first_output_ms.p95} / p99 ${j.first_output_ms.p99} ms, ${j.refused_busy} busy`);
     const c = j.cpu_ms_per_jump;
     log(`  CPU per Jump                            ${c.machine} ms on the machine (shell ${c.shells}, client ${c.client}, appliance ${c.appliance}, technician ${c.technician}); CPU-bound cycle ${j.cpu_bound_cycle_ms} ms`);
   }
