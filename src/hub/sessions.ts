@@ -90,7 +90,8 @@ export function createSessionRoutes(options: SessionRoutesOptions): WsRoute[] {
       message(ws: WebSocket<AgentSocketData>, message: ArrayBuffer, isBinary: boolean) {
         const { handlers } = ws.getUserData();
         if (!handlers || flag(ws).value) return;
-        if (isBinary) return handlers.data(new Uint8Array(message.slice(0)));
+        // A view of uWS's buffer, valid during this call only: what is kept is copied there.
+        if (isBinary) return handlers.data(new Uint8Array(message));
         const decoded = decodeSessionAgentMessage(Buffer.from(message).toString('utf8'));
         if (!decoded.ok) {
           flag(ws).value = true;

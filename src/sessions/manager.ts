@@ -37,6 +37,7 @@ const STOP_REACHING = Symbol('no longer reaching the client');
 /** What the hub calls when an agent's session socket sends. */
 export interface AgentSessionHandlers {
   message(m: SessionAgentMessage): void;
+  /** A data frame, valid during the call only (a view of the socket's buffer): copy what is kept. */
   data(frame: Uint8Array): void;
   closed(): void;
 }

@@ -127,6 +127,7 @@ export class Session {
     }
   }
 
+  /** A frame from the agent, valid during the call only: the recording and the terminal copy it, the scrollback and transfers keep copies. */
   onAgentData(frame: Uint8Array): void {
     if (this.phase === 'ended' || frame.byteLength < 1) return;
     const channel = frame[0];
@@ -142,7 +143,7 @@ export class Session {
       this.terminal.send(bytes, true);
       this.creditOutputIfRoom();
     } else if (this.scrollbackBytes < SCROLLBACK_BYTES) {
-      this.scrollback.push(bytes);
+      this.scrollback.push(bytes.slice()); // the frame is the socket's, and only for this call
       this.scrollbackBytes += bytes.byteLength;
       this.creditOutputIfRoom();
     }

@@ -103,7 +103,7 @@ export function createTransfers(agent: AgentSender): Transfers {
         },
         onData(bytes) {
           owed += bytes.byteLength;
-          controller?.enqueue(bytes);
+          controller?.enqueue(bytes.slice()); // the frame is the socket's, and only for this call
         },
         fail(err) {
           finish();
