@@ -54,6 +54,17 @@ function wholeBody(self: Lazy): Uint8Array | undefined {
 }
 
 const decoder = new TextDecoder();
+/** A body method answered from the body gathered whole, or by the real Request when there is none. */
+function answered<T>(fromBody: (body: Uint8Array) => T, fromReal: (real: Request) => Promise<T>): PropertyDescriptor {
+  return {
+    value: async function (this: Lazy) {
+      const body = wholeBody(this);
+      return body ? fromBody(body) : fromReal(realOf(this));
+    },
+    configurable: true,
+    writable: true,
+  };
+}
 const prototype: object = Object.create(Request.prototype);
 for (const key of Reflect.ownKeys(Request.prototype)) {
   if (key === 'constructor') continue;
@@ -72,30 +83,9 @@ Object.defineProperties(prototype, {
   // The real Request's signal would follow this one; a Jump asks for it, and needs no more.
   signal: { get: function (this: Lazy) { return this[FIELDS].signal(); }, configurable: true },
   bodyUsed: { get: function (this: Lazy) { return this[REAL] ? this[REAL].bodyUsed : Boolean(this[USED]); }, configurable: true },
-  text: {
-    value: async function (this: Lazy) {
-      const body = wholeBody(this);
-      return body ? decoder.decode(body) : realOf(this).text();
-    },
-    configurable: true,
-    writable: true,
-  },
-  json: {
-    value: async function (this: Lazy) {
-      const body = wholeBody(this);
-      return body ? JSON.parse(decoder.decode(body)) : realOf(this).json();
-    },
-    configurable: true,
-    writable: true,
-  },
-  arrayBuffer: {
-    value: async function (this: Lazy) {
-      const body = wholeBody(this);
-      return body ? body.slice().buffer : realOf(this).arrayBuffer();
-    },
-    configurable: true,
-    writable: true,
-  },
+  text: answered((body) => decoder.decode(body), (real) => real.text()),
+  json: answered((body) => JSON.parse(decoder.decode(body)) as unknown, (real) => real.json()),
+  arrayBuffer: answered((body) => body.slice().buffer, (real) => real.arrayBuffer()),
 });
 
 /** A URL that a Request would not keep as it is: a dot segment (plain or escaped) or a backslash. */

@@ -100,7 +100,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
 
   /** Puts the session's record, and its recording when it is kept here; only inside a write. */
   const putRecord = (s: Session, outcome: SessionRecord['outcome']): void => {
-    if (s.keptRecording !== undefined) registry.sessions.putRecording(s.id, s.keptRecording);
+    const kept = s.closedRecording?.kept;
+    if (kept !== undefined) registry.sessions.putRecording(s.id, kept);
     registry.sessions.put({
       id: s.id,
       jump_client_id: s.init.clientId,
@@ -127,9 +128,11 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     },
     ended(s: Session) {
       sessions.delete(s.id);
-      const written = s.recordingWritten;
-      writing.add(written);
-      void written.finally(() => writing.delete(written));
+      const written = s.closedRecording?.done;
+      if (written) {
+        writing.add(written);
+        void written.finally(() => writing.delete(written));
+      }
       spawning.get(s.id)?.settle(new AppError('active_not_connected'));
       if (s.readyAt !== null) writeRecord(s, 'ended').catch((err: unknown) => log.error('session record failed', { module: 'sessions', sessionId: s.id, err }));
     },

@@ -57,10 +57,11 @@ export class Session {
   shell = '';
   /** When the shell became ready; null while spawning or when it never did. */
   readyAt: number | null = null;
-  /** The whole recording (raw) of a session that ended before it reached a file, to keep with its record. */
-  keptRecording: Uint8Array | undefined;
-  /** Settles once what is left of the recording is in its file and the file closed (after `end`). */
-  recordingWritten: Promise<void> = Promise.resolve();
+  /**
+   * The recording once the session ended: `kept` whole (raw) when it never reached a file, for the
+   * record to keep; `done` once what was left is in its file and the file closed.
+   */
+  closedRecording: ReturnType<Recording['close']> | undefined;
   readonly transfers: Transfers;
   private agent: SocketPort | undefined;
   private terminal: SocketPort | undefined;
@@ -211,9 +212,7 @@ export class Session {
     this.terminal?.close(CLOSE.normal, reason.slice(0, 120));
     this.terminal = undefined;
     this.transfers.failAll(new AppError('not_found', { message: 'The session has ended.' }));
-    const recording = this.recording.close();
-    this.keptRecording = recording.kept;
-    this.recordingWritten = recording.done;
+    this.closedRecording = this.recording.close();
     this.events.ended(this, reason);
   }
 
