@@ -147,6 +147,15 @@ describe('jumping (appliance side, scripted agents)', () => {
     assert.equal(r4.status, 409);
     assert.equal(r4.body.error.message, message('jump_client_disabled'));
 
+    // A client of another version than the one the appliance carries is told to update (E-VERSION).
+    const older = await enrolledClient(t.appliance.registry);
+    const olderAgent = await startFakeAgent(t.url, older.id, older.secret, 'echo', {}, { agent_version: '0.0.1' });
+    agents.push(olderAgent);
+    await eventually(() => t.appliance.registry.clients.get(older.id)?.status === 'updating', 3000, 'updating');
+    const rVersion = await admin.post('/api/command/v1/jump', { jump_client_id: older.id });
+    assert.equal(rVersion.status, 409);
+    assert.deepEqual(rVersion.body.error, { code: 'jump_client_updating', message: message('jump_client_updating') });
+
     const refusing = await client('spawn-error');
     const r5 = await admin.post('/api/command/v1/jump', { jump_client_id: refusing.id });
     assert.equal(r5.status, 500);
