@@ -53,6 +53,9 @@ export interface ApplianceOptions {
   agentArtifact?: () => AgentArtifact | undefined;
 }
 
+/** Why the wake behind a Jump is called off: a reason given builds no DOMException with a stack. */
+const WAKE_OVER = Symbol('the Jump reached the client or gave up');
+
 export async function startAppliance(config: ServeConfig, options: ApplianceOptions): Promise<Appliance> {
   const { log } = options;
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -88,12 +91,12 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
         if (targets.length === 0) throw new Error('the client reported no address to wake it at');
         const linked = agents.whenLinked(client.id, signal);
         const waking = new AbortController();
-        signal.addEventListener('abort', () => waking.abort(), { once: true });
+        signal.addEventListener('abort', () => waking.abort(WAKE_OVER), { once: true });
         void wake(targets, client.id, client.secret_hash, waking.signal);
         try {
           await linked;
         } finally {
-          waking.abort();
+          waking.abort(WAKE_OVER);
         }
       },
     };

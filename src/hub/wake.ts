@@ -118,15 +118,18 @@ function tryOnce(target: WakeTarget, clientId: number, secretHash: string, signa
   });
 }
 
+/** Why a round's attempts are called off: a reason given builds no DOMException with a stack. */
+const ROUND_OVER = Symbol('wake round over');
+
 /** Wakes the client; resolves true once one address acknowledged, false when aborted first. */
 export async function wake(targets: readonly WakeTarget[], clientId: number, secretHash: string, signal: AbortSignal): Promise<boolean> {
   while (!signal.aborted) {
     const round = new AbortController();
-    const onAbort = (): void => round.abort();
+    const onAbort = (): void => round.abort(ROUND_OVER);
     signal.addEventListener('abort', onAbort, { once: true });
     const attempts = targets.map((t) => tryOnce(t, clientId, secretHash, round.signal).then((ok) => (ok ? true : Promise.reject(new Error('no')))));
     const acked = attempts.length > 0 && (await Promise.any(attempts).catch(() => false));
-    round.abort();
+    round.abort(ROUND_OVER);
     signal.removeEventListener('abort', onAbort);
     if (acked) return true;
     try {
