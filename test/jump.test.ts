@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -359,6 +359,29 @@ describe('jumping (appliance side, scripted agents)', () => {
     for (const id of [long, short]) assert.equal((await admin.get(`/api/reporting/v1/session/${id}/recording`)).status, 404);
     assert.ok(t.appliance.registry.sessions.get(recent), 'a recent report stays');
     assert.equal((await admin.get(`/api/reporting/v1/session/${recent}/recording`)).status, 200);
+  });
+
+  it('keeps the start of a recording whose file cannot be written with its report, marked as stopped', async () => {
+    const c = await client();
+    const sessionId = (await admin.post('/api/command/v1/jump', { jump_client_id: c.id })).body.session_id as string;
+    mkdirSync(join(t.dataDir, 'recordings', `${sessionId}.rec`)); // a folder where the file goes: it cannot be opened
+    const ws = new WebSocket(`${t.url.replace('http', 'ws')}/api/session/v1/${sessionId}/terminal`, { headers: { authorization: `Bearer ${admin.token}` } });
+    let output = '';
+    ws.on('message', (d, binary) => void (binary && (output += d.toString())));
+    await new Promise((r) => ws.once('open', r));
+    ws.send(Buffer.from('before the first batch\n'));
+    await eventually(() => output.includes('before the first batch'), 3000, 'echo');
+    await new Promise((r) => setTimeout(r, 1300)); // past the first batch: the file is tried, and fails
+    ws.send(Buffer.from('still working\n'));
+    await eventually(() => output.includes('still working'), 3000, 'the session goes on');
+    assert.equal((await admin.del(`/api/session/v1/${sessionId}`)).status, 204);
+    await eventually(() => t.appliance.registry.sessions.recording(sessionId), 3000, 'the recording kept with the report');
+    const cast = await admin.get(`/api/reporting/v1/session/${sessionId}/recording`);
+    assert.equal(cast.status, 200);
+    const text = String(cast.body);
+    assert.ok(text.includes('before the first batch'), text);
+    assert.ok(text.includes('[recording stopped: its file could not be written]'), text);
+    assert.ok(!text.includes('still working'), 'nothing is recorded after the failure');
   });
 
   it('sweeps recordings that belong to no report once they are an hour old, and nothing else', async () => {

@@ -128,8 +128,14 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     },
     ended(s: Session) {
       sessions.delete(s.id);
-      const written = s.closedRecording?.done;
-      if (written) {
+      const closing = s.closedRecording?.done;
+      if (closing) {
+        // A recording whose file could not be opened comes back: it is kept with the report.
+        const written = closing.then((instead) => {
+          if (!instead || s.readyAt === null) return; // no report to keep it with
+          log.warn('recording file could not be written; its start is kept in the registry', { module: 'sessions', sessionId: s.id });
+          return registry.write(() => registry.sessions.putRecording(s.id, instead));
+        }).catch((err: unknown) => log.error('recording could not be kept', { module: 'sessions', sessionId: s.id, err }));
         writing.add(written);
         void written.finally(() => writing.delete(written));
       }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { asciicast } from './asciicast.ts';
-import { RECORD_HEAD, startRecording } from './recording.ts';
+import { FAILED_MARKER, RECORD_HEAD, startRecording } from './recording.ts';
 
 /** The asciicast lines made from a raw recording, parsed. */
 async function castOf(raw: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<unknown[]> {
@@ -142,16 +142,34 @@ describe('terminal recording (raw while live, asciicast v2 when read)', () => {
     assert.equal(((await castOf([readFileSync(file)]))[1] as string[])[2], 'still recorded');
   });
 
-  it('a recording that cannot be written ends quietly: no throw, close resolves', async () => {
+  it('a recording whose file cannot be opened is handed back with a marker, the session unharmed', async () => {
     const file = join(dir, 'taken');
     mkdirSync(file); // a directory where the file should go: open fails
     const rec = startRecording({ file, cols: 80, rows: 24, title: 't', flushMs: 1 });
     rec.output(Buffer.from('hello'));
     await new Promise((r) => setTimeout(r, 80));
-    rec.output(Buffer.from('more'));
+    rec.output(Buffer.from('more')); // after the failure: not kept
     const { kept, done } = rec.close();
-    await done;
+    const instead = await done;
     assert.equal(kept, undefined);
     assert.ok(statSync(file).isDirectory());
+    const events = (await castOf([instead!])).slice(1) as [number, string, string][];
+    assert.deepEqual(
+      events.map((e) => e[2]),
+      ['hello', FAILED_MARKER],
+    );
+  });
+
+  it('keeps at most one batch of a recording whose file cannot be opened', async () => {
+    const file = join(dir, 'taken-big');
+    mkdirSync(file);
+    const rec = startRecording({ file, cols: 80, rows: 24, title: 't', flushMs: 60_000 });
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    for (let i = 0; i < 40; i++) rec.output(chunk); // 2.5 MB: ten batches, written as they fill
+    const instead = await rec.close().done;
+    assert.ok(instead && instead.byteLength <= 256 * 1024 + RECORD_HEAD + FAILED_MARKER.length, String(instead?.byteLength));
+    const events = (await castOf([instead])).slice(1) as [number, string, string][];
+    assert.equal(events.at(-1)![2], FAILED_MARKER);
+    assert.ok(events.slice(0, -1).every((e) => /^a+$/.test(e[2])));
   });
 });

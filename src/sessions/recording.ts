@@ -26,9 +26,11 @@ export interface Recording {
   /**
    * Ends the recording. One that never reached its file comes back whole as `kept` (the raw form)
    * for the caller to keep; otherwise what is left goes to the file, which is then closed (`done`).
-   * Never throws or rejects: a failed recording just ends.
+   * When the file could not be opened, `done` resolves to what was recorded until then (at most a
+   * batch, 256 KiB, and a marker) for the caller to keep instead. Never throws or rejects: a
+   * recording that fails ends there.
    */
-  close(): { kept: Uint8Array | undefined; done: Promise<void> };
+  close(): { kept: Uint8Array | undefined; done: Promise<Uint8Array | undefined> };
 }
 
 export interface RecordingOptions {
@@ -46,6 +48,7 @@ export interface RecordingOptions {
 /** The bytes before each record's payload: seconds (f64), kind (u8), length (u32). */
 export const RECORD_HEAD = 13;
 export const STOPPED_MARKER = '\r\n[recording stopped: size limit reached]\r\n';
+export const FAILED_MARKER = '\r\n[recording stopped: its file could not be written]\r\n';
 /** A batch is written once it holds this much, whatever the time. */
 const BATCH_BYTES = 256 * 1024;
 /** A new recording's batch; it grows as output comes (most sessions are short). */
@@ -84,6 +87,9 @@ export function startRecording(options: RecordingOptions): Recording {
   let flushTimer: NodeJS.Timeout | undefined;
   let file: Promise<FileHandle | undefined> | undefined;
   let writing: Promise<void> = Promise.resolve();
+  /** Batches whose file could not be opened, kept for the registry up to one batch's worth. */
+  const unwritten: Buffer[] = [];
+  let unwrittenBytes = 0;
 
   const writeOut = (): void => {
     clearTimeout(flushTimer);
@@ -105,7 +111,14 @@ export function startRecording(options: RecordingOptions): Recording {
     const opened = file;
     writing = writing.then(async () => {
       const handle = await opened;
-      if (!handle || failed) return;
+      if (!handle) {
+        if (unwrittenBytes + data.byteLength <= BATCH_BYTES) {
+          unwritten.push(data);
+          unwrittenBytes += data.byteLength;
+        }
+        return;
+      }
+      if (failed) return;
       try {
         for (let off = 0; off < data.byteLength; ) off += (await handle.write(data, off)).bytesWritten;
       } catch {
@@ -124,11 +137,7 @@ export function startRecording(options: RecordingOptions): Recording {
   };
   const record = (kind: 'o' | 'r', payload: Uint8Array): void => {
     room(RECORD_HEAD + payload.byteLength);
-    batch.writeDoubleLE((now() - started) / 1000, used);
-    batch[used + 8] = kind.charCodeAt(0);
-    batch.writeUInt32LE(payload.byteLength, used + 9);
-    batch.set(payload, used + RECORD_HEAD);
-    used += RECORD_HEAD + payload.byteLength;
+    used = putRecord(batch, used, (now() - started) / 1000, kind, payload);
     if (used >= BATCH_BYTES) writeOut();
     else flushTimer ??= setTimeout(writeOut, flushMs);
   };
@@ -162,15 +171,27 @@ export function startRecording(options: RecordingOptions): Recording {
       if (!file) {
         const kept = Buffer.from(batch.subarray(0, used));
         used = 0;
-        return { kept, done: Promise.resolve() };
+        return { kept, done: Promise.resolve(undefined) };
       }
       writeOut();
       const opened = file;
+      const marker = Buffer.allocUnsafe(RECORD_HEAD + FAILED_MARKER.length);
+      putRecord(marker, 0, (now() - started) / 1000, 'o', Buffer.from(FAILED_MARKER));
       const done = writing.then(async () => {
         const handle = await opened;
         await handle?.close().catch(() => undefined);
+        return unwritten.length > 0 ? Buffer.concat([...unwritten, marker]) : undefined;
       });
       return { kept: undefined, done };
     },
   };
+}
+
+/** Writes one record at `at` in `into` (which has room); returns where the next one goes. */
+function putRecord(into: Buffer, at: number, seconds: number, kind: 'o' | 'r', payload: Uint8Array): number {
+  into.writeDoubleLE(seconds, at);
+  into[at + 8] = kind.charCodeAt(0);
+  into.writeUInt32LE(payload.byteLength, at + 9);
+  into.set(payload, at + RECORD_HEAD);
+  return at + RECORD_HEAD + payload.byteLength;
 }
