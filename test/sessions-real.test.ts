@@ -133,6 +133,20 @@ describe('sessions with real shells', () => {
     assert.equal(refused.status, 403);
   });
 
+  it('lists a directory far larger than one message: every entry, in order, and the session goes on', async () => {
+    const id = await jump();
+    const big = join(dir, 'many');
+    mkdirSync(big);
+    const names = Array.from({ length: 2500 }, (_, i) => `${String(i).padStart(4, '0')}-${'n'.repeat(100)}`);
+    for (const name of names) writeFileSync(join(big, name), '');
+    const listing = await admin.get(`/api/session/v1/${id}/files?path=${encodeURIComponent(big)}`);
+    assert.equal(listing.status, 200, JSON.stringify(listing.body).slice(0, 300));
+    assert.equal(JSON.stringify(listing.body.entries).length > 4 * 64 * 1024, true, 'the listing is several messages long');
+    assert.deepEqual(listing.body.entries.map((e: any) => e.name), names);
+    assert.equal(listing.body.truncated, false);
+    assert.equal((await admin.get(`/api/session/v1/${id}/system-info`)).status, 200, 'the session is still there');
+  });
+
   it('an interrupted upload leaves nothing behind', async () => {
     const id = await jump();
     const target = join(dir, 'interrupted.bin');

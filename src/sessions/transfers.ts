@@ -4,7 +4,7 @@
  * transfer in memory however large the file.
  */
 import { AppError } from '../shared/errors.ts';
-import { CHANNEL_WINDOW, MAX_DATA_FRAME, dataFrame, type SessionAgentMessage, type SessionHubMessage, type SystemInfo } from '../shared/protocol.ts';
+import { CHANNEL_WINDOW, MAX_DATA_FRAME, MAX_LISTING_ENTRIES, dataFrame, type SessionAgentMessage, type SessionHubMessage, type SystemInfo } from '../shared/protocol.ts';
 
 type FileError = Extract<SessionAgentMessage, { type: 'file_error' }>;
 type Listing = Extract<SessionAgentMessage, { type: 'dir_listing' }>;
@@ -64,6 +64,8 @@ export function createTransfers(agent: AgentSender): Transfers {
       let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
       let owed = 0;
       let settled = false;
+      const listed: Listing['entries'] = [];
+      let overflowed = false;
       const finish = (): void => void active.delete(channel);
       active.set(channel, {
         onMessage(m) {
@@ -74,9 +76,14 @@ export function createTransfers(agent: AgentSender): Transfers {
             else controller?.error(err);
             settled = true;
           } else if (m.type === 'dir_listing') {
+            // A listing comes in parts (`listingMessages`); together they hold at most a listing's entries.
+            const room = MAX_LISTING_ENTRIES - listed.length;
+            for (let i = 0; i < Math.min(room, m.entries.length); i++) listed.push(m.entries[i]);
+            overflowed ||= m.entries.length > room;
+            if (m.more) return;
             finish();
             settled = true;
-            resolve({ kind: 'directory', path: m.path, entries: m.entries, truncated: m.truncated });
+            resolve({ kind: 'directory', path: m.path, entries: listed, truncated: m.truncated || overflowed });
           } else if (m.type === 'file_meta') {
             settled = true;
             const stream = new ReadableStream<Uint8Array>(

@@ -185,6 +185,9 @@ const fileChannel = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(25
 const remotePath = v.pipe(v.string(), v.minLength(1), v.maxLength(4096));
 const fileErrorCode = v.picklist(['not_found', 'forbidden', 'not_a_file', 'is_directory', 'exists', 'io_error']);
 
+/** The entries of a directory listing at most, over all its parts. */
+export const MAX_LISTING_ENTRIES = 5000;
+
 export const DirectoryEntry = v.strictObject({
   name: text(1024),
   kind: v.picklist(['file', 'directory', 'symlink', 'other']),
@@ -192,6 +195,7 @@ export const DirectoryEntry = v.strictObject({
   mode: count,
   mtime: count,
 });
+export type DirectoryEntry = v.InferOutput<typeof DirectoryEntry>;
 
 export const SystemInfo = v.strictObject({
   os: v.strictObject({ name: text(128), version: text(128), kernel: text(128), arch: text(32), hostname: text(255) }),
@@ -227,8 +231,10 @@ export const SessionAgentMessage = v.variant('type', [
     type: v.literal('dir_listing'),
     channel: fileChannel,
     path: remotePath,
-    entries: v.pipe(v.array(DirectoryEntry), v.maxLength(5000)),
+    entries: v.pipe(v.array(DirectoryEntry), v.maxLength(MAX_LISTING_ENTRIES)),
     truncated: v.boolean(),
+    /** More parts of this listing follow (`listingMessages`). */
+    more: v.optional(v.boolean()),
   }),
   v.strictObject({ type: v.literal('file_error'), channel: fileChannel, code: fileErrorCode, message: text(512) }),
   v.strictObject({ type: v.literal('file_end'), channel: fileChannel }),
@@ -257,6 +263,30 @@ export type SessionHubMessage = v.InferOutput<typeof SessionHubMessage>;
 
 export const decodeSessionAgentMessage = (data: string | ArrayBuffer | Uint8Array) => decode(SessionAgentMessage, data);
 export const decodeSessionHubMessage = (data: string | ArrayBuffer | Uint8Array) => decode(SessionHubMessage, data);
+
+type ListingMessage = Extract<SessionAgentMessage, { type: 'dir_listing' }>;
+
+/**
+ * A directory listing as the messages that carry it, each within `MAX_MESSAGE_BYTES`: the entries in
+ * order, every part but the last marked `more`. A listing of 5,000 entries is up to half a megabyte
+ * of JSON, far more than one message may hold.
+ */
+export function listingMessages(channelId: number, listing: Pick<ListingMessage, 'path' | 'entries' | 'truncated'>): ListingMessage[] {
+  const { path, entries, truncated } = listing;
+  const envelope = Buffer.byteLength(JSON.stringify({ type: 'dir_listing', channel: channelId, path, entries: [], truncated, more: true }));
+  const parts: ListingMessage['entries'][] = [[]];
+  let size = envelope;
+  for (const entry of entries) {
+    const bytes = Buffer.byteLength(JSON.stringify(entry)) + 1; // and its comma
+    if (size + bytes > MAX_MESSAGE_BYTES && parts[parts.length - 1].length > 0) {
+      parts.push([]);
+      size = envelope;
+    }
+    parts[parts.length - 1].push(entry);
+    size += bytes;
+  }
+  return parts.map((part, i) => ({ type: 'dir_listing', channel: channelId, path, entries: part, truncated, ...(i < parts.length - 1 ? { more: true } : {}) }));
+}
 
 /** A binary data frame: the channel byte, then the payload. */
 export function dataFrame(channelId: number, payload: Uint8Array): Uint8Array {

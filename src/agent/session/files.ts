@@ -7,9 +7,8 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { lstat, open as openFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { MAX_LISTING_ENTRIES as MAX_ENTRIES } from '../../shared/protocol.ts';
 import { FileError, type FilesBackend, type Listing, type Upload } from './backends.ts';
-
-const MAX_ENTRIES = 5000;
 
 function fileError(err: unknown, path: string): FileError {
   const code = (err as NodeJS.ErrnoException).code;

@@ -14,6 +14,7 @@ import {
   agentCredentials,
   dataFrame,
   decodeSessionHubMessage,
+  listingMessages,
   type SessionAgentMessage,
   type SessionHubMessage,
 } from '../../shared/protocol.ts';
@@ -190,7 +191,7 @@ export function runSession(link: SessionLink, request: SessionRequest, backends:
     cancel(channel); // a channel is one transfer at a time: a new request replaces what was there
     try {
       const opened = await backends.files.open(path);
-      if (opened.kind === 'directory') return send({ type: 'dir_listing', channel, ...opened.listing });
+      if (opened.kind === 'directory') return listingMessages(channel, opened.listing).forEach(send);
       const entry = { stream: opened.stream, outstanding: 0, paused: false };
       downloads.set(channel, entry);
       send({ type: 'file_meta', channel, size: opened.size, mode: opened.mode, mtime: opened.mtime });
