@@ -147,6 +147,38 @@ describe('sessions with real shells', () => {
     assert.equal((await admin.get(`/api/session/v1/${id}/system-info`)).status, 200, 'the session is still there');
   });
 
+  it('input the shell is not reading yet waits, in order, and reaches it once it reads', async () => {
+    const id = await jump();
+    const term = await openTerminal(t.url, id, admin.token!);
+    const out = join(dir, 'typed-ahead.bin');
+    await term.run(`stty -echo; sleep 2; head -c 300000 > ${out}; echo typed-$((40+2))\n`, /typed-\$\(\(40\+2\)\)/);
+    const line = 'x'.repeat(99) + '\n';
+    for (let i = 0; i < 30; i++) term.type(line.repeat(100)); // 300 KB, far more than the PTY holds
+    await eventually(() => /typed-42/.test(term.output()), 20_000, 'the shell read it all');
+    assert.equal(readFileSync(out).length, 300_000);
+    assert.equal(readFileSync(out, 'utf8'), line.repeat(3000));
+    await term.close();
+  });
+
+  it('input far beyond what a shell that does not read takes closes the terminal, bounded', async () => {
+    const id = await jump();
+    const term = await openTerminal(t.url, id, admin.token!);
+    await term.run('stty -echo; sleep 60\n', /sleep 60/);
+    const closed = new Promise<number>((resolve, reject) => {
+      term.ws.once('close', (code) => resolve(code));
+      setTimeout(() => reject(new Error('the terminal stayed open')), 20_000).unref();
+    });
+    const chunk = Buffer.alloc(64 * 1024, 'y'.charCodeAt(0));
+    for (let i = 0; i < 128 && term.ws.readyState === term.ws.OPEN; i++) term.ws.send(chunk); // 8 MB
+    assert.equal(await closed, 1009);
+    const record = await eventually(() => {
+      const r = t.appliance.registry.sessions.get(id);
+      return r?.outcome === 'ended' && r;
+    }, 5000, 'the session ended');
+    // What reached the machine: the PTY's buffers and at most one credit window, not the 8 MB.
+    assert.ok(record.bytes_to_client < 2 * 1024 * 1024, String(record.bytes_to_client));
+  });
+
   it('an interrupted upload leaves nothing behind', async () => {
     const id = await jump();
     const target = join(dir, 'interrupted.bin');

@@ -28,8 +28,9 @@ function echoTerminal(prompt: string): Terminal {
     shell: '/bin/sim',
     onData: (l) => void (onData = l),
     onExit: (l) => void (onExit = l),
-    write(data) {
+    write(data, written) {
       if (!alive) return;
+      written(data.byteLength);
       const text = Buffer.from(data).toString('utf8');
       if (/^exit\r?\n?$/.test(text)) {
         alive = false;

@@ -10,7 +10,12 @@ export interface Terminal {
   readonly shell: string;
   onData(listener: (data: Uint8Array) => void): void;
   onExit(listener: (exit: { code: number | null; signal: string | null }) => void): void;
-  write(data: Uint8Array): void;
+  /**
+   * Input for the shell. `written` is called with each part's length as the machine takes it (the
+   * PTY's input buffer has room): that is what the session credits, so input waits in the
+   * appliance, bounded, while the shell does not read.
+   */
+  write(data: Uint8Array, written: (bytes: number) => void): void;
   resize(cols: number, rows: number): void;
   pause(): void;
   resume(): void;

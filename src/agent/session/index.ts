@@ -135,8 +135,7 @@ export function runSession(link: SessionLink, request: SessionRequest, backends:
       const channel = buf[0];
       const bytes = buf.subarray(1);
       if (channel === TERMINAL_CHANNEL) {
-        terminal?.write(bytes);
-        send({ type: 'credit', channel: TERMINAL_CHANNEL, bytes: bytes.byteLength });
+        terminal?.write(bytes, (written) => send({ type: 'credit', channel: TERMINAL_CHANNEL, bytes: written }));
       } else receiveUpload(channel, new Uint8Array(bytes));
       return;
     }

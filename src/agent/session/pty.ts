@@ -1,7 +1,56 @@
 /** The real terminal: a PTY running the login shell of the account the Jump Client runs as. */
+import { writeSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { spawn as spawnPty, type IPty } from 'node-pty';
 import type { Terminal } from './backends.ts';
+
+/** Longest pause between tries to write input the shell is not reading. */
+const MAX_INPUT_RETRY_MS = 50;
+
+/**
+ * Input to the PTY, in order, reported as the kernel takes it. The master is non-blocking: when
+ * its input buffer is full (the shell is not reading), the rest waits and is tried again after 1
+ * ms, doubling to 50 ms, instead of node-pty's own queue, which takes everything at once (the
+ * session would credit input no shell has read) and tries again every turn of the event loop.
+ */
+function ptyInput(fd: number): { write(data: Uint8Array, written: (bytes: number) => void): void; close(): void } {
+  const queue: { bytes: Uint8Array; written: (bytes: number) => void }[] = [];
+  let retry: NodeJS.Timeout | undefined;
+  let delay = 1;
+  let closed = false;
+  const pump = (): void => {
+    retry = undefined;
+    while (queue.length > 0 && !closed) {
+      const task = queue[0];
+      let n: number;
+      try {
+        n = writeSync(fd, task.bytes);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+          retry = setTimeout(pump, delay);
+          delay = Math.min(delay * 2, MAX_INPUT_RETRY_MS);
+        } else queue.length = 0; // the PTY is gone (the shell exited): nobody reads input any more
+        return;
+      }
+      delay = 1;
+      task.bytes = task.bytes.subarray(n);
+      if (task.bytes.byteLength === 0) queue.shift();
+      if (n > 0) task.written(n);
+    }
+  };
+  return {
+    write(data, written) {
+      if (closed || data.byteLength === 0) return;
+      queue.push({ bytes: data, written });
+      if (retry === undefined && queue.length === 1) pump();
+    },
+    close() {
+      closed = true;
+      clearTimeout(retry);
+      queue.length = 0;
+    },
+  };
+}
 
 /** The account the Jump Client runs as, read once: each read parses the password database. */
 let account: { username: string; homedir: string; shell: string } | undefined;
@@ -25,7 +74,14 @@ export function spawnLoginShell(cols: number, rows: number, home = theAccount().
   };
   const pty = spawnPty(shell, ['-l'], { name: 'xterm-256color', cols, rows, cwd: home, env, encoding: null });
   let exited = false;
-  pty.onExit(() => (exited = true));
+  const input = ptyInput((pty as unknown as { fd: number }).fd);
+  // node-pty closes the master when the shell's side hangs up, before it reports the exit; from
+  // then on the fd's number may be another file's.
+  (pty as unknown as { on(event: 'close', listener: () => void): void }).on('close', () => input.close());
+  pty.onExit(() => {
+    exited = true;
+    input.close();
+  });
   return {
     pid: pty.pid,
     shell,
@@ -36,7 +92,7 @@ export function spawnLoginShell(cols: number, rows: number, home = theAccount().
     // 15-25 % slower end to end (docs/performance.md).
     onData: (listener) => void pty.onData((data: Buffer | string) => listener(typeof data === 'string' ? Buffer.from(data) : data)),
     onExit: (listener) => void pty.onExit(({ exitCode, signal }) => listener({ code: exitCode, signal: signal ? String(signal) : null })),
-    write: (data) => pty.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength)),
+    write: (data, written) => input.write(data, written),
     resize: (cols2, rows2) => pty.resize(cols2, rows2),
     pause: () => pty.pause(),
     resume: () => pty.resume(),
