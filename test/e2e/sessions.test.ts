@@ -90,6 +90,10 @@ describe('a session on an installed Jump Client', () => {
     const refused = await a.admin.get(`/api/session/v1/${id}/files?path=${encodeURIComponent(secret)}`);
     assert.equal(refused.status, 403);
     assert.equal(refused.body.error.code, 'forbidden');
+    // Nor may it replace that file, though it may write the folder it is in.
+    const overwrite = await a.admin.raw('PUT', `/api/session/v1/${id}/files?path=${encodeURIComponent(secret)}`, Buffer.from('replaced\n'), { 'content-type': 'application/octet-stream' });
+    assert.equal(overwrite.status, 403, overwrite.body.toString());
+    assert.equal(readFileSync(secret, 'utf8'), 'not for the Jump Client\n');
     const listing = await a.admin.get(`/api/session/v1/${id}/files?path=${encodeURIComponent(files)}`);
     assert.equal(listing.status, 200);
     assert.deepEqual(listing.body.entries.map((e: any) => e.name).sort(), ['root-only.txt', 'upload.bin']);

@@ -1,10 +1,11 @@
 /**
  * Files on the machine, with the rights of the account the Jump Client runs as: the operating
  * system decides what may be read or written. Uploads go to a temporary file beside the target
- * and are renamed into place at the end, so an interrupted upload leaves nothing half-written.
+ * and are renamed into place at the end, so an interrupted upload leaves nothing half-written; an
+ * existing target must be writable by the account (checked before the upload starts).
  */
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { lstat, open as openFile, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { constants, createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { access, lstat, open as openFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MAX_LISTING_ENTRIES as MAX_ENTRIES } from '../../shared/protocol.ts';
@@ -58,6 +59,10 @@ export function createFilesBackend(home: string): FilesBackend {
       const path = absolute(requested);
       const existing = await stat(path).catch(() => undefined); // absent is the usual case
       if (existing?.isDirectory()) throw new FileError('is_directory', `${path} is a directory`);
+      if (existing && !existing.isFile()) throw new FileError('not_a_file', `${path} is not a regular file`);
+      // The upload is renamed into place, which needs only the folder's write permission: a file
+      // that exists must itself be writable by the account, as if it were written in place.
+      if (existing) await access(path, constants.W_OK).catch((err: unknown) => Promise.reject(fileError(err, path)));
       const temp = join(dirname(path), `.${basename(path)}.upload-${randomBytes(6).toString('hex')}`);
       let out: WriteStream;
       try {
