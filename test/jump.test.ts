@@ -443,5 +443,26 @@ describe('jumping (appliance side, scripted agents)', () => {
     const res = await admin.post('/api/command/v1/jump', { jump_client_id: 'x' });
     assert.equal(res.status, 400);
     assert.equal(res.body.error.field, 'jump_client_id');
+    const missing = await admin.post('/api/command/v1/jump', {});
+    assert.equal(missing.status, 400);
+    assert.equal(missing.body.error.message, 'jump_client_id: is required');
+  });
+
+  it('refuses a file path with a NUL character naming the field, and the session goes on', async () => {
+    const c = await client();
+    const sessionId = (await admin.post('/api/command/v1/jump', { jump_client_id: c.id })).body.session_id as string;
+    const path = encodeURIComponent('/tmp/a\0b');
+    const get = await admin.get(`/api/session/v1/${sessionId}/files?path=${path}`);
+    assert.equal(get.status, 400, JSON.stringify(get.body));
+    assert.deepEqual([get.body.error.code, get.body.error.field, get.body.error.message], ['invalid_request', 'path', 'path: must not contain a NUL character']);
+    const put = await fetch(`${t.url}/api/session/v1/${sessionId}/files?path=${path}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/octet-stream' },
+      body: 'data',
+    });
+    assert.equal(put.status, 400);
+    assert.equal(((await put.json()) as { error: { field: string } }).error.field, 'path');
+    assert.equal((await admin.get(`/api/session/v1/${sessionId}/system-info`)).status, 200);
+    assert.equal((await admin.del(`/api/session/v1/${sessionId}`)).status, 204);
   });
 });

@@ -14,7 +14,7 @@ export function parseInput<S extends AnySchema>(schema: S, input: unknown, where
 }
 
 function describe(issue: v.BaseIssue<unknown>): string {
-  if (issue.type === 'strict_object' || issue.expected === 'never') return 'is not a known field';
+  if (issue.expected === 'never') return 'is not a known field';
   if (issue.received === 'undefined' && issue.kind === 'schema') return 'is required';
   if (issue.message.startsWith('Invalid type:')) return `must be ${issue.expected ?? 'of another type'}`;
   return issue.message;

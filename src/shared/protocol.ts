@@ -182,7 +182,7 @@ export const MAX_DATA_FRAME = 64 * 1024 + 1;
 
 const channel = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(255));
 const fileChannel = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(255));
-const remotePath = v.pipe(v.string(), v.minLength(1), v.maxLength(4096));
+const remotePath = v.pipe(v.string(), v.minLength(1), v.maxLength(4096), v.check((p) => !p.includes('\0')));
 const fileErrorCode = v.picklist(['not_found', 'forbidden', 'not_a_file', 'is_directory', 'exists', 'io_error']);
 
 /** The entries of a directory listing at most, over all its parts. */

@@ -19,7 +19,14 @@ const JumpBody = v.strictObject({
   cols: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000))),
   rows: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000))),
 });
-const FileQuery = v.strictObject({ path: v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLength(4096, 'is too long')) });
+const FileQuery = v.strictObject({
+  path: v.pipe(
+    v.string(),
+    v.minLength(1, 'must not be empty'),
+    v.maxLength(4096, 'is too long'),
+    v.check((p) => !p.includes('\0'), 'must not contain a NUL character'),
+  ),
+});
 const SessionId = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/, 'must be a session id'));
 
 export function ownerOf(p: Principal): SessionOwner {
