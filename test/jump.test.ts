@@ -448,6 +448,32 @@ describe('jumping (appliance side, scripted agents)', () => {
     assert.equal(missing.body.error.message, 'jump_client_id: is required');
   });
 
+  it('answers a malformed terminal control message with an error naming the field, and the terminal goes on', async () => {
+    const c = await client();
+    const sessionId = (await admin.post('/api/command/v1/jump', { jump_client_id: c.id })).body.session_id as string;
+    const ws = new WebSocket(`${t.url.replace('http', 'ws')}/api/session/v1/${sessionId}/terminal`, { headers: { authorization: `Bearer ${admin.token}` } });
+    const controls: any[] = [];
+    let output = '';
+    ws.on('message', (d, binary) => void (binary ? (output += d.toString()) : controls.push(JSON.parse(d.toString()))));
+    await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify({ type: 'resize', cols: 0, rows: 24 }));
+    ws.send('not json');
+    ws.send(JSON.stringify({ type: 'resize', cols: 80, rows: 24, colour: 'red' }));
+    await eventually(() => controls.length === 3, 3000, 'three answers');
+    assert.deepEqual(
+      controls.map((m) => [m.type, m.error.code, m.error.field, m.error.message]),
+      [
+        ['error', 'invalid_request', 'cols', 'cols: Invalid value: Expected >=1 but received 0'],
+        ['error', 'invalid_request', 'message', 'message: must be valid JSON'],
+        ['error', 'invalid_request', 'colour', 'colour: is not a known field'],
+      ],
+    );
+    ws.send(Buffer.from('still here\n'));
+    await eventually(() => output.includes('still here'), 3000, 'the terminal goes on');
+    assert.equal(t.appliance.registry.sessions.get(sessionId)?.outcome, 'active');
+    ws.close();
+  });
+
   it('refuses a file path with a NUL character naming the field, and the session goes on', async () => {
     const c = await client();
     const sessionId = (await admin.post('/api/command/v1/jump', { jump_client_id: c.id })).body.session_id as string;

@@ -137,12 +137,13 @@ export function createSessionRoutes(options: SessionRoutesOptions): WsRoute[] {
         const { session } = ws.getUserData();
         if (flag(ws).value) return;
         if (isBinary) return session.terminalInput(new Uint8Array(message.slice(0)));
-        const control = decodeTerminalControl(Buffer.from(message).toString('utf8'));
-        if (!control) {
-          log.warn('malformed terminal control message', { module: 'hub', sessionId: session.id });
-          return ws.getUserData().port?.close(CLOSE.malformed, 'malformed control message');
+        const decoded = decodeTerminalControl(Buffer.from(message).toString('utf8'));
+        if (!decoded.ok) {
+          // Answered with the error, naming the field; the session goes on as it was.
+          log.warn('malformed terminal control message', { module: 'hub', sessionId: session.id, problem: decoded.error.message });
+          return void ws.send(JSON.stringify({ type: 'error', ...decoded.error.toJSON() }), false);
         }
-        session.resize(control.cols, control.rows);
+        session.resize(decoded.control.cols, decoded.control.rows);
       },
       drain(ws: WebSocket<TerminalData>) {
         ws.getUserData().session.terminalDrained();

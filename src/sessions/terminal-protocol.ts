@@ -1,5 +1,7 @@
 /** The technician's terminal WebSocket (API.md): binary frames are raw bytes; text frames are JSON control. */
 import * as v from 'valibot';
+import { parseInput } from '../api/validate.ts';
+import { AppError, invalid } from '../shared/errors.ts';
 
 export const TerminalControl = v.variant('type', [
   v.strictObject({
@@ -10,11 +12,21 @@ export const TerminalControl = v.variant('type', [
 ]);
 export type TerminalControl = v.InferOutput<typeof TerminalControl>;
 
-export function decodeTerminalControl(text: string): TerminalControl | undefined {
+/**
+ * A control message, or the error to answer it with (the catalog's shape, naming the field): a
+ * malformed message changes nothing, and the terminal stays open.
+ */
+export function decodeTerminalControl(text: string): { ok: true; control: TerminalControl } | { ok: false; error: AppError } {
+  let json: unknown;
   try {
-    const result = v.safeParse(TerminalControl, JSON.parse(text));
-    return result.success ? result.output : undefined;
+    json = JSON.parse(text);
   } catch {
-    return undefined; // not JSON: the caller closes the socket as malformed
+    return { ok: false, error: invalid('message', 'must be valid JSON') };
+  }
+  try {
+    return { ok: true, control: parseInput(TerminalControl, json, 'message') };
+  } catch (err) {
+    if (err instanceof AppError) return { ok: false, error: err };
+    throw err;
   }
 }
