@@ -173,6 +173,21 @@ describe('jumping (appliance side, scripted agents)', () => {
     assert.equal(r7.body.error.message, message('session_spawn_timeout'));
     await admin.patch('/api/config/v1/settings', { spawn_timeout_seconds: 30 });
 
+    // Removed while its Jump spawns: the item "was deleted meanwhile".
+    const doomed = await client('never-ready');
+    const pending = admin.post('/api/command/v1/jump', { jump_client_id: doomed.id });
+    await eventually(() => doomed.agent.opened.length === 1, 3000, 'the agent was asked');
+    assert.equal((await admin.del(`${CFG}/jump-client/${doomed.id}`)).status, 204);
+    const r8 = await pending;
+    assert.equal(r8.status, 404);
+    assert.deepEqual(r8.body.error, { code: 'jump_client_not_found', message: message('jump_client_not_found') });
+
+    // Offline after it was told to update, and never back: offline, not updating.
+    const away = await enrolledClient(t.appliance.registry, { status: 'offline', needs_update: true });
+    const r9 = await admin.post('/api/command/v1/jump', { jump_client_id: away.id });
+    assert.equal(r9.status, 409);
+    assert.equal(r9.body.error.code, 'jump_client_offline');
+
     const metrics = await (await fetch(t.url + '/metrics')).text();
     assert.match(metrics, /^jumpgate_spawns_in_flight 0$/m, 'every failure released its slot');
   });

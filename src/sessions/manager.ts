@@ -139,21 +139,37 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         writing.add(written);
         void written.finally(() => writing.delete(written));
       }
-      spawning.get(s.id)?.settle(new AppError('active_not_connected'));
+      spawning.get(s.id)?.settle(clientLost(s));
       if (s.readyAt !== null) writeRecord(s, 'ended').catch((err: unknown) => log.error('session record failed', { module: 'sessions', sessionId: s.id, err }));
     },
   };
 
-  /** The catalog error for a client that cannot take a Jump now, if any. */
+  /**
+   * The catalog error for a client that cannot take a Jump now, if any, in the order of the checks
+   * SPEC gives: uninstalled, offline, disabled, updating, not connected. A passive client holds no
+   * link: the Jump wakes it, whatever its last check-in says.
+   */
   const unavailable = (c: JumpClient): AppError | undefined => {
     if (c.status === 'uninstalled') return new AppError('jump_client_uninstalled');
+    const unlinked = !agents.isConnected(c.id) && c.connection_type !== 'passive';
+    // An offline client that was told to update and never came back is offline, not updating.
+    if (unlinked && (c.status === 'offline' || c.status === 'lost')) return new AppError('jump_client_offline');
     if (c.status === 'disabled') return new AppError('jump_client_disabled');
     if (c.status === 'updating' || c.needs_update) return new AppError('jump_client_updating');
-    // A passive client holds no link: the Jump wakes it, whatever its last check-in says.
-    if (!agents.isConnected(c.id) && c.connection_type !== 'passive') {
-      return c.status === 'online' ? new AppError('active_not_connected') : new AppError('jump_client_offline');
-    }
+    if (unlinked) return new AppError('active_not_connected');
     return undefined;
+  };
+
+  /**
+   * Why a spawn lost its client: the Jump Item deleted meanwhile, or the client uninstalled
+   * meanwhile, else its link dropped.
+   */
+  const clientLost = (s: Session): AppError => {
+    const item = registry.clients.get(s.init.clientId);
+    const endpoint = s.init.agentId === s.init.clientId ? item : registry.clients.get(s.init.agentId);
+    if (!item) return new AppError('jump_client_not_found');
+    if (!endpoint || endpoint.status === 'uninstalled') return new AppError('jump_client_uninstalled');
+    return new AppError('active_not_connected');
   };
 
   return {
@@ -194,7 +210,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         asked = agents.send(agentId, { type: 'session_open', session_id: id, token, cols: size.cols, rows: size.rows });
         if (asked) return;
         if (passive) rewake();
-        else spawning.get(id)?.settle(new AppError('active_not_connected'));
+        else spawning.get(id)?.settle(clientLost(session));
       };
       /** Wakes a passive client again, up to MAX_REWAKES times; past that it could not be reached. */
       const rewake = (): void => {
@@ -232,7 +248,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         // closes before it was asked anything changes nothing: the knocking goes on. An active
         // client's link closing means it is gone.
         const linkClosed = (): void => {
-          if (!passive) return settle(new AppError('active_not_connected'));
+          if (!passive) return settle(clientLost(session));
           if (session.agentAttached || !asked) return; // its own socket carries it now, or still reaching
           asked = false;
           rewake();
