@@ -161,6 +161,12 @@ describe('jumping (appliance side, scripted agents)', () => {
     assert.equal(r5.status, 500);
     assert.equal(r5.body.error.message, message('session_internal_error'));
 
+    // Not a catalog row of its own: a client already running its most sessions says so (409).
+    const full = await client('refuse-busy');
+    const rFull = await admin.post('/api/command/v1/jump', { jump_client_id: full.id });
+    assert.equal(rFull.status, 409);
+    assert.deepEqual(rFull.body.error, { code: 'conflict', message: 'This Jump Client already runs 16 sessions.', reason: 'jump_client_busy' });
+
     const dropping = await client('drop-control');
     const r6 = await admin.post('/api/command/v1/jump', { jump_client_id: dropping.id });
     assert.equal(r6.status, 409);

@@ -257,7 +257,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         const attached = stopReaching;
         spawning.set(id, { slot, settle, linkClosed, attached });
         slot.timedOut.then(() => settle(new AppError(reaching ? 'connect_timeout' : 'session_spawn_timeout')));
-        const aborted = (): void => settle(new AppError('session_internal_error', { message: 'The request was aborted.' }));
+        const aborted = (): void => settle(new AppError('session_internal_error', { cause: new Error('the request was aborted') }));
         if (signal?.aborted) aborted(); // the technician left while the Jump's body was read
         else signal?.addEventListener('abort', aborted, { once: true });
       });
@@ -274,6 +274,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         await writeRecord(session, 'failed').catch((e: unknown) => log.error('session record failed', { module: 'sessions', sessionId: id, err: e }));
         throw err;
       }
+      // A session the registry cannot record (its audit event, its report) is not kept running.
       await registry.write(() => {
         const row = registry.clients.get(client.id);
         if (row) registry.clients.put({ ...row, last_access_timestamp: now() });
@@ -287,6 +288,10 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         });
         // One transaction (one commit) for the audit event, the access time and the record.
         putRecord(session, 'active');
+      }).catch((err: unknown) => {
+        log.error('session start could not be recorded; the session is ended', { module: 'sessions', sessionId: id, err });
+        session.end('the session could not be recorded');
+        throw new AppError('session_internal_error', { cause: err });
       });
       return session;
     },
@@ -332,7 +337,13 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     sessionRefused(clientId, sessionId, reason, message) {
       const s = sessions.get(sessionId);
       if (!s || s.init.agentId !== clientId) return;
-      const err = reason === 'disabled' ? new AppError('jump_client_disabled') : new AppError('session_internal_error', { cause: new Error(message) });
+      // A client already running its most sessions says so; `conflict` carries its words.
+      const err =
+        reason === 'disabled'
+          ? new AppError('jump_client_disabled')
+          : reason === 'busy'
+            ? new AppError('conflict', { message, details: { reason: 'jump_client_busy' } })
+            : new AppError('session_internal_error', { cause: new Error(message) });
       spawning.get(sessionId)?.settle(err);
     },
 

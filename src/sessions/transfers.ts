@@ -199,7 +199,8 @@ export function createTransfers(agent: AgentSender): Transfers {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           sysinfoWaiters.delete(id);
-          reject(new AppError('session_spawn_timeout', { message: 'The remote machine did not answer in time.' }));
+          // The Jump Client did not answer in time: the catalog's timeout for reaching it.
+          reject(new AppError('connect_timeout', { cause: new Error('no system information in time') }));
         }, timeoutMs);
         sysinfoWaiters.set(id, {
           resolve: (info) => (clearTimeout(timer), resolve(info)),

@@ -8,7 +8,7 @@ import { SESSION_HEADER, SESSION_PATH, agentCredentials, dataFrame, type SystemI
 import { connectAgent, type RawAgent } from './hub-client.ts';
 
 /** 'shell' echoes like 'echo' and also answers `echo <text>` lines (ended by Enter) with `<text>`. */
-export type SessionBehaviour = 'echo' | 'shell' | 'never-ready' | 'refuse' | 'spawn-error' | 'drop-control';
+export type SessionBehaviour = 'echo' | 'shell' | 'never-ready' | 'refuse' | 'refuse-busy' | 'spawn-error' | 'drop-control';
 
 /** A file the fake agent keeps in memory: uploads land here, downloads and listings read it. */
 export interface FakeFile {
@@ -70,6 +70,11 @@ export async function startFakeAgent(
     const m = JSON.parse(raw.toString());
     if (m.type !== 'session_open') return;
     agent.opened.push(m.session_id);
+    if (agent.behaviour === 'refuse-busy') {
+      // As the real agent words it (src/agent/sessions.ts).
+      control.ws.send(JSON.stringify({ type: 'session_refused', session_id: m.session_id, reason: 'busy', message: 'This Jump Client already runs 16 sessions.' }));
+      return;
+    }
     if (agent.behaviour === 'refuse') {
       control.ws.send(JSON.stringify({ type: 'session_refused', session_id: m.session_id, reason: 'spawn_failed', message: 'no shell' }));
       return;
