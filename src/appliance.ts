@@ -156,6 +156,12 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
     metrics.gauge('jumpgate_spawns_in_flight_max', 'Most Jump spawns in progress at once since start.', () => limiter.stats().maxInFlight);
     metrics.gauge('jumpgate_spawns_refused_busy_total', 'Jumps refused because the spawn cap was full.', () => limiter.stats().refusedBusy, 'counter');
     metrics.gauge(
+      'jumpgate_spawns_total',
+      'Jump spawns ended, by outcome (ready, error, timeout, aborted).',
+      () => Object.entries(limiter.stats().released).map(([outcome, value]) => ({ labels: { outcome }, value })),
+      'counter',
+    );
+    metrics.gauge(
       'jumpgate_agent_messages_total',
       'Agent messages decoded, by type.',
       () => Object.entries(agents.counters().messages).map(([type, value]) => ({ labels: { type }, value })),

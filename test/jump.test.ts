@@ -194,8 +194,25 @@ describe('jumping (appliance side, scripted agents)', () => {
     assert.equal(r9.status, 409);
     assert.equal(r9.body.error.code, 'jump_client_offline');
 
+    // The technician goes away while the Jump spawns: its slot is released, counted as aborted.
+    const left = await client('never-ready');
+    const leaving = new AbortController();
+    const abandoned = fetch(`${t.url}/api/command/v1/jump`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ jump_client_id: left.id }),
+      signal: leaving.signal,
+    }).catch((err: Error) => err.name);
+    await eventually(() => left.agent.opened.length === 1, 3000, 'the agent was asked');
+    leaving.abort();
+    assert.equal(await abandoned, 'AbortError');
+    const outcome = (text: string, name: string) => Number(new RegExp(`^jumpgate_spawns_total\\{outcome="${name}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+    await eventually(async () => outcome(await (await fetch(t.url + '/metrics')).text(), 'aborted') >= 1, 3000, 'counted as aborted');
+
     const metrics = await (await fetch(t.url + '/metrics')).text();
     assert.match(metrics, /^jumpgate_spawns_in_flight 0$/m, 'every failure released its slot');
+    assert.ok(outcome(metrics, 'timeout') >= 1, metrics);
+    assert.ok(outcome(metrics, 'error') >= 4, metrics); // spawn-error, busy, dropped, deleted
   });
 
   it('wakes a passive client again when its link lets go with the Jump\'s session_open on the way', async () => {

@@ -235,11 +235,11 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         );
       };
       const result = new Promise<void>((resolve, reject) => {
-        const settle = (err?: AppError): void => {
+        const settle = (err?: AppError, outcome: 'error' | 'aborted' = 'error'): void => {
           if (!spawning.has(id)) return;
           spawning.delete(id);
           stopReaching();
-          slot.release(err ? 'error' : 'ready');
+          slot.release(err ? outcome : 'ready');
           if (err) reject(err);
           else resolve();
         };
@@ -257,7 +257,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         const attached = stopReaching;
         spawning.set(id, { slot, settle, linkClosed, attached });
         slot.timedOut.then(() => settle(new AppError(reaching ? 'connect_timeout' : 'session_spawn_timeout')));
-        const aborted = (): void => settle(new AppError('session_internal_error', { cause: new Error('the request was aborted') }));
+        const aborted = (): void => settle(new AppError('session_internal_error', { cause: new Error('the request was aborted') }), 'aborted');
         if (signal?.aborted) aborted(); // the technician left while the Jump's body was read
         else signal?.addEventListener('abort', aborted, { once: true });
       });
