@@ -13,14 +13,16 @@ const MAX_INPUT_RETRY_MS = 50;
  * ms, doubling to 50 ms, instead of node-pty's own queue, which takes everything at once (the
  * session would credit input no shell has read) and tries again every turn of the event loop.
  */
-function ptyInput(fd: number): { write(data: Uint8Array, written: (bytes: number) => void): void; close(): void } {
+function ptyInput(fd: number, fdClosed: () => boolean): { write(data: Uint8Array, written: (bytes: number) => void): void; close(): void } {
   const queue: { bytes: Uint8Array; written: (bytes: number) => void }[] = [];
   let retry: NodeJS.Timeout | undefined;
   let delay = 1;
   let closed = false;
   const pump = (): void => {
     retry = undefined;
-    while (queue.length > 0 && !closed) {
+    if (fdClosed()) closed = true; // closed before its 'close' event: the number may be another file's
+    if (closed) queue.length = 0;
+    while (queue.length > 0) {
       const task = queue[0];
       let n: number;
       try {
@@ -74,10 +76,13 @@ export function spawnLoginShell(cols: number, rows: number, home = theAccount().
   };
   const pty = spawnPty(shell, ['-l'], { name: 'xterm-256color', cols, rows, cwd: home, env, encoding: null });
   let exited = false;
-  const input = ptyInput((pty as unknown as { fd: number }).fd);
-  // node-pty closes the master when the shell's side hangs up, before it reports the exit; from
-  // then on the fd's number may be another file's.
-  (pty as unknown as { on(event: 'close', listener: () => void): void }).on('close', () => input.close());
+  // node-pty closes the master when the shell's side hangs up, before it reports the exit, and
+  // sometimes (a job still holding the terminal) by destroying its socket a moment before even its
+  // 'close' event: from then on the fd's number may be another file's. The socket's `destroyed`
+  // is set at once.
+  const internals = pty as unknown as { fd: number; _socket?: { destroyed: boolean }; on(event: 'close', listener: () => void): void };
+  const input = ptyInput(internals.fd, () => internals._socket?.destroyed === true);
+  internals.on('close', () => input.close());
   pty.onExit(() => {
     exited = true;
     input.close();
