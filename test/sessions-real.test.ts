@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync as readdir, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync as readdir, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -145,6 +145,21 @@ describe('sessions with real shells', () => {
     assert.deepEqual(listing.body.entries.map((e: any) => e.name), names);
     assert.equal(listing.body.truncated, false);
     assert.equal((await admin.get(`/api/session/v1/${id}/system-info`)).status, 200, 'the session is still there');
+  });
+
+  it('an upload to a symbolic link writes the file it points to; one to a folder or a device is refused', async () => {
+    const id = await jump();
+    const real = join(dir, 'linked-target.txt');
+    const link = join(dir, 'the-link');
+    writeFileSync(real, 'before\n');
+    symlinkSync(real, link);
+    const put = (path: string, body: string) =>
+      fetch(`${t.url}/api/session/v1/${id}/files?path=${encodeURIComponent(path)}`, { method: 'PUT', headers: { authorization: `Bearer ${admin.token}` }, body });
+    assert.equal((await put(link, 'after\n')).status, 201);
+    assert.equal(readFileSync(real, 'utf8'), 'after\n');
+    assert.ok(lstatSync(link).isSymbolicLink(), 'the link is still a link');
+    assert.equal((await put(dir, 'x')).status, 400);
+    assert.equal((await put('/dev/null', 'x')).status, 400);
   });
 
   it('input the shell is not reading yet waits, in order, and reaches it once it reads', async () => {

@@ -5,7 +5,7 @@
  * existing target must be writable by the account (checked before the upload starts).
  */
 import { constants, createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { access, lstat, open as openFile, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { access, lstat, open as openFile, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MAX_LISTING_ENTRIES as MAX_ENTRIES } from '../../shared/protocol.ts';
@@ -56,7 +56,8 @@ export function createFilesBackend(home: string): FilesBackend {
     },
 
     async create(requested) {
-      const path = absolute(requested);
+      // An upload to a symbolic link writes the file it points to, as an editor would.
+      const path = await realpath(absolute(requested)).catch(() => absolute(requested));
       const existing = await stat(path).catch(() => undefined); // absent is the usual case
       if (existing?.isDirectory()) throw new FileError('is_directory', `${path} is a directory`);
       if (existing && !existing.isFile()) throw new FileError('not_a_file', `${path} is not a regular file`);
