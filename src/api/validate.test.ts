@@ -27,6 +27,12 @@ describe('input errors name the field and say what is wrong with it', () => {
   it('a value of the wrong type says the type expected', () => {
     assert.deepEqual(refusal({ jump_client_id: 'one' }), { field: 'jump_client_id', message: 'jump_client_id: must be number' });
   });
+  it('a long unknown key is named cut short', () => {
+    const key = 'k'.repeat(10_000);
+    const { field, message } = refusal({ jump_client_id: 1, [key]: 1 });
+    assert.equal(field, `${'k'.repeat(64)}…`);
+    assert.ok(message.length < 100, message);
+  });
   it('good input passes through', () => {
     assert.deepEqual(parseInput(Body, { jump_client_id: 7 }), { jump_client_id: 7 });
   });

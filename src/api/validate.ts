@@ -9,7 +9,9 @@ export function parseInput<S extends AnySchema>(schema: S, input: unknown, where
   const result = v.safeParse(schema, input, { abortPipeEarly: true });
   if (result.success) return result.output;
   const issue = result.issues[0];
-  const field = v.getDotPath(issue) ?? where;
+  const path = v.getDotPath(issue) ?? where;
+  // An unknown key is the caller's text: it is named, cut short, not echoed whole.
+  const field = path.length > 64 ? `${path.slice(0, 64)}…` : path;
   throw invalid(field, describe(issue));
 }
 

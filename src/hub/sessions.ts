@@ -38,6 +38,8 @@ interface AgentSocketData {
 interface TerminalData {
   session: Session;
   port?: SocketPort;
+  /** Malformed control messages answered; the first is logged, the count when the socket closes. */
+  malformed?: number;
 }
 
 function portOf(ws: WebSocket<unknown>, closed: { value: boolean }): SocketPort {
@@ -140,7 +142,9 @@ export function createSessionRoutes(options: SessionRoutesOptions): WsRoute[] {
         const decoded = decodeTerminalControl(Buffer.from(message).toString('utf8'));
         if (!decoded.ok) {
           // Answered with the error, naming the field; the session goes on as it was.
-          log.warn('malformed terminal control message', { module: 'hub', sessionId: session.id, problem: decoded.error.message });
+          const data = ws.getUserData();
+          data.malformed = (data.malformed ?? 0) + 1;
+          if (data.malformed === 1) log.warn('malformed terminal control message', { module: 'hub', sessionId: session.id, problem: decoded.error.message });
           return void ws.send(JSON.stringify({ type: 'error', ...decoded.error.toJSON() }), false);
         }
         session.resize(decoded.control.cols, decoded.control.rows);
@@ -150,7 +154,8 @@ export function createSessionRoutes(options: SessionRoutesOptions): WsRoute[] {
       },
       close(ws: WebSocket<TerminalData>) {
         flag(ws).value = true;
-        const { session, port } = ws.getUserData();
+        const { session, port, malformed } = ws.getUserData();
+        if (malformed && malformed > 1) log.warn('malformed terminal control messages', { module: 'hub', sessionId: session.id, count: malformed });
         if (port) session.terminalClosed(port);
       },
     },
