@@ -51,6 +51,8 @@ export interface ApplianceOptions {
    * By default: the one embedded in the executable, else the build in `dist/agent`.
    */
   agentArtifact?: () => AgentArtifact | undefined;
+  /** How far a recording's file may be behind the terminal (1 s; tests lengthen it). */
+  recordingFlushMs?: number;
 }
 
 /** Why the wake behind a Jump is called off: a reason given builds no DOMException with a stack. */
@@ -100,7 +102,7 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
         }
       },
     };
-    const sessions = createSessionManager({ registry, agents: agentLink, limiter, log, dataDir: config.dataDir });
+    const sessions = createSessionManager({ registry, agents: agentLink, limiter, log, dataDir: config.dataDir, recordingFlushMs: options.recordingFlushMs });
     const agents = createAgentHub({
       fleet,
       sessionEvents: { refused: sessions.sessionRefused, agentGone: sessions.agentGone },

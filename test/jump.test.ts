@@ -400,26 +400,39 @@ describe('jumping (appliance side, scripted agents)', () => {
   });
 
   it('keeps the start of a recording whose file cannot be written with its report, marked as stopped', async () => {
-    const c = await client();
-    const sessionId = (await admin.post('/api/command/v1/jump', { jump_client_id: c.id })).body.session_id as string;
-    mkdirSync(join(t.dataDir, 'recordings', `${sessionId}.rec`)); // a folder where the file goes: it cannot be opened
-    const ws = new WebSocket(`${t.url.replace('http', 'ws')}/api/session/v1/${sessionId}/terminal`, { headers: { authorization: `Bearer ${admin.token}` } });
-    let output = '';
-    ws.on('message', (d, binary) => void (binary && (output += d.toString())));
-    await new Promise((r) => ws.once('open', r));
-    ws.send(Buffer.from('before the first batch\n'));
-    await eventually(() => output.includes('before the first batch'), 3000, 'echo');
-    await new Promise((r) => setTimeout(r, 1300)); // past the first batch: the file is tried, and fails
-    ws.send(Buffer.from('still working\n'));
-    await eventually(() => output.includes('still working'), 3000, 'the session goes on');
-    assert.equal((await admin.del(`/api/session/v1/${sessionId}`)).status, 204);
-    await eventually(() => t.appliance.registry.sessions.recording(sessionId), 3000, 'the recording kept with the report');
-    const cast = await admin.get(`/api/reporting/v1/session/${sessionId}/recording`);
-    assert.equal(cast.status, 200);
-    const text = String(cast.body);
-    assert.ok(text.includes('before the first batch'), text);
-    assert.ok(text.includes('[recording stopped: its file could not be written]'), text);
-    assert.ok(!text.includes('still working'), 'nothing is recorded after the failure');
+    // An appliance of its own whose recordings wait for a full batch (256 KiB), not a second: the
+    // folder is put in the file's way before the first write, however slow the machine.
+    const own = await startTestAppliance({}, { recordingFlushMs: 600_000 });
+    try {
+      const ownAdmin = await own.login();
+      const c = await enrolledClient(own.appliance.registry);
+      const agent = await startFakeAgent(own.url, c.id, c.secret, 'echo');
+      agents.push(agent);
+      await eventually(() => own.appliance.registry.clients.get(c.id)?.status === 'online', 3000, 'online');
+      const sessionId = (await ownAdmin.post('/api/command/v1/jump', { jump_client_id: c.id })).body.session_id as string;
+      mkdirSync(join(own.dataDir, 'recordings', `${sessionId}.rec`)); // a folder where the file goes: it cannot be opened
+      const ws = new WebSocket(`${own.url.replace('http', 'ws')}/api/session/v1/${sessionId}/terminal`, { headers: { authorization: `Bearer ${ownAdmin.token}` } });
+      let output = '';
+      ws.on('message', (d, binary) => void (binary && (output += d.toString())));
+      await new Promise((r) => ws.once('open', r));
+      ws.send(Buffer.from('before the first batch\n'));
+      await eventually(() => output.includes('before the first batch'), 3000, 'echo');
+      ws.send(Buffer.from('z'.repeat(300 * 1024) + '\n')); // echoed: past a batch, so the file is tried, and fails
+      await eventually(() => output.length > 300 * 1024, 5000, 'the burst echoed');
+      await new Promise((r) => setTimeout(r, 200)); // the failed open is known
+      ws.send(Buffer.from('still working\n'));
+      await eventually(() => output.includes('still working'), 3000, 'the session goes on');
+      assert.equal((await ownAdmin.del(`/api/session/v1/${sessionId}`)).status, 204);
+      await eventually(() => own.appliance.registry.sessions.recording(sessionId), 3000, 'the recording kept with the report');
+      const cast = await ownAdmin.get(`/api/reporting/v1/session/${sessionId}/recording`);
+      assert.equal(cast.status, 200);
+      const text = String(cast.body);
+      assert.ok(text.includes('before the first batch'), text.slice(0, 300));
+      assert.ok(text.includes('[recording stopped: its file could not be written]'), text.slice(-300));
+      assert.ok(!text.includes('still working'), 'nothing is recorded after the failure');
+    } finally {
+      await own.stop();
+    }
   });
 
   it('sweeps recordings that belong to no report once they are an hour old, and nothing else', async () => {

@@ -24,6 +24,8 @@ export interface SessionManagerOptions {
   log: Logger;
   dataDir: string;
   now?: () => number;
+  /** How far a recording's file may be behind the terminal (1 s; tests lengthen it). */
+  recordingFlushMs?: number;
 }
 
 /** How often one Jump wakes a passive client again after its link closed under the Jump. */
@@ -193,7 +195,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       const session = new Session(
         { id, token, clientId: client.id, agentId, clientName: client.name, owner, cols: size.cols, rows: size.rows, startedAt: now() },
         events,
-        startRecording({ file: recordingFile(id), cols: size.cols, rows: size.rows, title: `${client.name} — ${owner.name}` }),
+        startRecording({ file: recordingFile(id), cols: size.cols, rows: size.rows, title: `${client.name} — ${owner.name}`, flushMs: options.recordingFlushMs }),
       );
       sessions.set(id, session);
       // While a passive client is being reached, the deadline means it could not be: connect_timeout.

@@ -1,5 +1,14 @@
 import assert from 'node:assert/strict';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+
+const lstatExists = (path: string): boolean => {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+};
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -158,6 +167,29 @@ describe('terminal recording (raw while live, asciicast v2 when read)', () => {
       events.map((e) => e[2]),
       ['hello', FAILED_MARKER],
     );
+  });
+
+  it('a full disk at the first write is handled the same way, and the file is removed', async () => {
+    const file = join(dir, 'full.rec');
+    symlinkSync('/dev/full', file); // opens, and every write fails with ENOSPC
+    const rec = startRecording({ file, cols: 80, rows: 24, title: 't', flushMs: 1 });
+    rec.output(Buffer.from('hello'));
+    await new Promise((r) => setTimeout(r, 80));
+    const instead = await rec.close().done;
+    const events = (await castOf([instead!])).slice(1) as [number, string, string][];
+    assert.deepEqual(events.map((e) => e[2]), ['hello', FAILED_MARKER]);
+    assert.equal(lstatExists(file), false, 'the file (here a link) is removed');
+  });
+
+  it('keeps the start of a failed recording with no gap: a batch that does not fit ends what is kept', async () => {
+    const file = join(dir, 'taken-gap');
+    mkdirSync(file);
+    const rec = startRecording({ file, cols: 80, rows: 24, title: 't', flushMs: 60_000 });
+    for (const [letter, kib] of [['A', 200], ['B', 100], ['C', 200], ['D', 50], ['E', 10]] as const) rec.output(Buffer.alloc(kib * 1024, letter));
+    const instead = await rec.close().done;
+    const events = (await castOf([instead!])).slice(1) as [number, string, string][];
+    assert.equal(events.at(-1)![2], FAILED_MARKER);
+    assert.equal(events.slice(0, -1).map((e) => e[2]).join(''), 'A'.repeat(200 * 1024));
   });
 
   it('keeps at most one batch of a recording whose file cannot be opened', async () => {

@@ -17,7 +17,7 @@
  * never more than `flushMs` behind.
  */
 import { mkdirSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export interface Recording {
@@ -26,8 +26,9 @@ export interface Recording {
   /**
    * Ends the recording. One that never reached its file comes back whole as `kept` (the raw form)
    * for the caller to keep; otherwise what is left goes to the file, which is then closed (`done`).
-   * When the file could not be opened, `done` resolves to what was recorded until then (at most a
-   * batch, 256 KiB, and a marker) for the caller to keep instead. Never throws or rejects: a
+   * When the file could not be opened or took no whole batch (a full disk), `done` resolves to
+   * what was recorded until then (at most a batch, 256 KiB, and a marker) for the caller to keep
+   * instead, and the file is removed. Never throws or rejects: a
    * recording that fails ends there.
    */
   close(): { kept: Uint8Array | undefined; done: Promise<Uint8Array | undefined> };
@@ -87,9 +88,19 @@ export function startRecording(options: RecordingOptions): Recording {
   let flushTimer: NodeJS.Timeout | undefined;
   let file: Promise<FileHandle | undefined> | undefined;
   let writing: Promise<void> = Promise.resolve();
-  /** Batches whose file could not be opened, kept for the registry up to one batch's worth. */
+  /** Batches whose file failed before it took one, kept for the registry up to one batch's worth. */
   const unwritten: Buffer[] = [];
   let unwrittenBytes = 0;
+  let keeping = true; // until a batch does not fit: what is kept is the start, with no gap
+  let wroteBatch = false; // a whole batch reached the file
+  const keep = (data: Buffer): void => {
+    if (!keeping || unwrittenBytes + data.byteLength > BATCH_BYTES) {
+      keeping = false;
+      return;
+    }
+    unwritten.push(data);
+    unwrittenBytes += data.byteLength;
+  };
 
   const writeOut = (): void => {
     clearTimeout(flushTimer);
@@ -111,18 +122,16 @@ export function startRecording(options: RecordingOptions): Recording {
     const opened = file;
     writing = writing.then(async () => {
       const handle = await opened;
-      if (!handle) {
-        if (unwrittenBytes + data.byteLength <= BATCH_BYTES) {
-          unwritten.push(data);
-          unwrittenBytes += data.byteLength;
-        }
-        return;
-      }
+      // A file that never took a whole batch (it could not be opened, or its first write failed:
+      // a full disk) is given up, and the batches are kept instead, as far as they fit.
+      if (!handle || (failed && !wroteBatch)) return keep(data);
       if (failed) return;
       try {
         for (let off = 0; off < data.byteLength; ) off += (await handle.write(data, off)).bytesWritten;
+        wroteBatch = true;
       } catch {
         failed = true;
+        if (!wroteBatch) keep(data);
       }
     });
   };
@@ -180,7 +189,10 @@ export function startRecording(options: RecordingOptions): Recording {
       const done = writing.then(async () => {
         const handle = await opened;
         await handle?.close().catch(() => undefined);
-        return unwritten.length > 0 ? Buffer.concat([...unwritten, marker]) : undefined;
+        if (unwritten.length === 0) return undefined;
+        // Whatever part of a batch reached the file is in the copy kept instead.
+        if (handle) await unlink(options.file).catch(() => undefined);
+        return Buffer.concat([...unwritten, marker]);
       });
       return { kept: undefined, done };
     },
