@@ -26,6 +26,7 @@ interface Transfer {
 }
 
 const PAYLOAD = MAX_DATA_FRAME - 1;
+const MAX_LISTING_PARTS = 1000;
 
 export function fileErrorToAppError(e: FileError): AppError {
   const status = { not_found: 'not_found', forbidden: 'forbidden', exists: 'conflict' } as const;
@@ -66,6 +67,7 @@ export function createTransfers(agent: AgentSender): Transfers {
       let settled = false;
       const listed: Listing['entries'] = [];
       let overflowed = false;
+      let parts = 0;
       const finish = (): void => void active.delete(channel);
       active.set(channel, {
         onMessage(m) {
@@ -76,7 +78,14 @@ export function createTransfers(agent: AgentSender): Transfers {
             else controller?.error(err);
             settled = true;
           } else if (m.type === 'dir_listing') {
-            // A listing comes in parts (`listingMessages`); together they hold at most a listing's entries.
+            // A listing comes in parts (`listingMessages`); together they hold at most a listing's
+            // entries, in at most MAX_LISTING_PARTS messages (the worst, 5,000 of the longest names
+            // under the longest path, all characters escaped, takes 834).
+            if (++parts > MAX_LISTING_PARTS) {
+              finish();
+              settled = true;
+              return reject(new AppError('session_internal_error', { cause: new Error('a directory listing in too many parts') }));
+            }
             const room = MAX_LISTING_ENTRIES - listed.length;
             for (let i = 0; i < Math.min(room, m.entries.length); i++) listed.push(m.entries[i]);
             overflowed ||= m.entries.length > room;
