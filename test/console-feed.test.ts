@@ -69,4 +69,20 @@ describe('the console live feed', () => {
     const ok = await openFeed(t.url, { cookie, origin: t.url });
     ok.ws.close();
   });
+
+  it('refuses a session cookie with broken percent-encoding as unauthenticated, on every technician socket, and stays up', async () => {
+    for (const bad of ['%', '%E0%A4%A']) {
+      const cookie = `jumpgate_session=${bad}`;
+      await assert.rejects(openFeed(t.url, { cookie }), { status: 401 });
+      const terminal = new WebSocket(`${t.url.replace(/^http/, 'ws')}/api/session/v1/${'0'.repeat(32)}/terminal`, { headers: { cookie } });
+      const status = await new Promise<number>((resolve) => {
+        terminal.once('unexpected-response', (_q, res) => resolve(res.statusCode ?? 0));
+        terminal.once('open', () => resolve(101));
+        terminal.once('error', () => resolve(0));
+      });
+      assert.equal(status, 401);
+      assert.equal((await fetch(t.url + '/api/auth/me', { headers: { cookie } })).status, 401);
+    }
+    assert.equal((await fetch(t.url + '/healthz')).status, 200, 'the appliance is still up');
+  });
 });

@@ -26,7 +26,19 @@ export function rawToken(authorization: string | undefined, cookieHeader: string
   if (bearer) return { raw: bearer, via: 'bearer' };
   for (const part of (cookieHeader ?? '').split(';')) {
     const [name, ...rest] = part.trim().split('=');
-    if (name === SESSION_COOKIE && rest.length) return { raw: decodeURIComponent(rest.join('=')), via: 'cookie' };
+    if (name === SESSION_COOKIE && rest.length) {
+      const raw = decodeCookie(rest.join('='));
+      return raw === undefined ? undefined : { raw, via: 'cookie' };
+    }
   }
   return undefined;
+}
+
+/** A cookie value as it was set, or undefined when its percent-encoding is broken (no token of ours). */
+function decodeCookie(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
 }
