@@ -5,8 +5,10 @@
  * sharing it.
  */
 import { createServer } from 'node:net';
+import { AppError } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 import { createHttpAdapter, type FetchHandler } from './http.ts';
+import { refuseUpgrade } from './upgrade.ts';
 import { loadUws, type TemplatedApp, type us_listen_socket } from './uws.ts';
 import type * as UWS from 'uWebSockets.js';
 
@@ -79,7 +81,7 @@ function listenOn(options: ListenerOptions): Promise<Listener> {
       if (inFlight === 0) idle?.();
     },
   };
-  for (const route of options.wsRoutes) app.ws(route.pattern, route.behavior);
+  for (const route of options.wsRoutes) app.ws(route.pattern, guarded(route, options.log));
   const scheme = options.tls ? 'https' : 'http';
   const originHost = options.host.includes(':') ? `[${options.host}]` : options.host;
 
@@ -126,4 +128,53 @@ function listenOn(options: ListenerOptions): Promise<Listener> {
     // The port was claimed just before (claimPort); the default mode binds despite TIME_WAIT.
     app.listen(options.host, options.port, onListen);
   });
+}
+
+/**
+ * The route's behaviour with every callback guarded: an exception thrown in one would otherwise
+ * end the process (uWS calls them outside Node's error handling). A failed upgrade is refused with
+ * 500, a socket whose handler failed is closed with 1011, and the error is logged.
+ */
+// biome-ignore lint: the behavior's user data type is the route's own business.
+function guarded(route: WsRoute, log: Logger): UWS.WebSocketBehavior<any> {
+  const behavior = { ...route.behavior };
+  const failed = (where: string, err: unknown): void => log.error('WebSocket handler failed', { module: 'hub', route: route.pattern, where, err });
+  const { upgrade, open, message, drain, close } = route.behavior;
+  if (upgrade) {
+    behavior.upgrade = (res, req, context) => {
+      try {
+        upgrade(res, req, context);
+      } catch (err) {
+        failed('upgrade', err);
+        try {
+          refuseUpgrade(res, '500 Internal Server Error', new AppError('internal_error'));
+        } catch {
+          // already answered (or upgraded) before the handler threw: nothing more to say
+        }
+      }
+    };
+  }
+  const closeOn = (ws: UWS.WebSocket<unknown>, where: string, err: unknown): void => {
+    failed(where, err);
+    try {
+      ws.end(1011, 'internal error');
+    } catch {
+      // already closed
+    }
+  };
+  if (open) behavior.open = (ws) => void tryOr(() => open(ws), (err) => closeOn(ws, 'open', err));
+  if (message) behavior.message = (ws, m, binary) => void tryOr(() => message(ws, m, binary), (err) => closeOn(ws, 'message', err));
+  if (drain) behavior.drain = (ws) => void tryOr(() => drain(ws), (err) => closeOn(ws, 'drain', err));
+  if (close) behavior.close = (ws, code, m) => void tryOr(() => close(ws, code, m), (err) => failed('close', err));
+  return behavior;
+}
+
+function tryOr(run: () => unknown, onError: (err: unknown) => void): void {
+  try {
+    const result = run();
+    // An async handler's rejection is its own failure, reported the same way.
+    if (result instanceof Promise) result.catch(onError);
+  } catch (err) {
+    onError(err);
+  }
 }
