@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { openRegistry } from '../src/registry/index.ts';
@@ -523,6 +524,29 @@ describe('jumping (appliance side, scripted agents)', () => {
     await eventually(() => output.includes('still here'), 3000, 'the terminal goes on');
     assert.equal(t.appliance.registry.sessions.get(sessionId)?.outcome, 'active');
     ws.close();
+  });
+
+  it('ends a download whose agent sends past its credit, instead of holding what it sends', async () => {
+    const c = await client();
+    c.agent.files.set('/home/tech/huge.bin', { data: Buffer.alloc(32 * 1024 * 1024, 7), mtime: Date.now() }); // sent whole, credit or not
+    const sessionId = (await admin.post('/api/command/v1/jump', { jump_client_id: c.id })).body.session_id as string;
+    const cancelled = new Promise<void>((resolve) =>
+      c.agent.sessions.at(-1)!.on('message', (d, binary) => {
+        if (!binary && JSON.parse(d.toString()).type === 'file_cancel') resolve();
+      }),
+    );
+    // A technician who asks and does not read: the agent must wait for credit, and this one does not.
+    const { port } = new URL(t.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.write(`GET /api/session/v1/${sessionId}/files?path=${encodeURIComponent('~/huge.bin')} HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${admin.token}\r\n\r\n`);
+    socket.pause();
+    try {
+      await Promise.race([cancelled, new Promise((_r, reject) => setTimeout(() => reject(new Error('the download was not ended')), 10_000).unref())]);
+    } finally {
+      socket.destroy();
+    }
+    assert.equal((await admin.get(`/api/session/v1/${sessionId}/system-info`)).status, 200, 'the session goes on');
+    assert.equal((await admin.del(`/api/session/v1/${sessionId}`)).status, 204);
   });
 
   it('refuses a file path with a NUL character naming the field, and the session goes on', async () => {

@@ -119,6 +119,14 @@ export function createTransfers(agent: AgentSender): Transfers {
         },
         onData(bytes) {
           owed += bytes.byteLength;
+          // An agent sending past the credit it was given would fill the appliance's memory as
+          // fast as it can send: the transfer ends instead.
+          if (owed > CHANNEL_WINDOW) {
+            finish();
+            agent.control({ type: 'file_cancel', channel });
+            controller?.error(new AppError('session_internal_error', { cause: new Error('the Jump Client sent past its credit') }));
+            return;
+          }
           controller?.enqueue(bytes.slice()); // the frame is the socket's, and only for this call
         },
         fail(err) {
