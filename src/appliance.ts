@@ -16,7 +16,7 @@ import { createPresence, markOverdue } from './fleet/index.ts';
 import { startMaintenance, type MaintenanceReport } from './maintenance/index.ts';
 import { MAX_MESSAGE_BYTES, UPDATE_PATH, type UpdateOffer } from './shared/protocol.ts';
 import { createSessionRoutes as createSessionSockets } from './hub/sessions.ts';
-import { createSessionManager, createSpawnLimiter, type AgentLink } from './sessions/index.ts';
+import { createSessionManager, createSpawnLimiter, recordingStops, type AgentLink } from './sessions/index.ts';
 import { can, isAdmin, loadGrants, principalName, type Principal } from './access/index.ts';
 import { rawToken, resolveToken } from './access/credentials.ts';
 import { openRegistry, type Registry } from './registry/index.ts';
@@ -176,6 +176,12 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
       'counter',
     );
     metrics.gauge('jumpgate_sessions_live', 'Live sessions.', () => sessions.liveCount());
+    metrics.gauge(
+      'jumpgate_recordings_stopped_low_disk_total',
+      "Terminal recordings stopped because the data directory's disk had less than 1 GiB free.",
+      () => recordingStops.lowDisk,
+      'counter',
+    );
     const principalFrom = (authorization: string, cookie: string): { p: Principal; via: 'bearer' | 'cookie'; raw: string } | undefined => {
       const sent = rawToken(authorization || undefined, cookie || undefined);
       const resolved = sent && resolveToken(registry, sent.raw, Date.now());

@@ -2,6 +2,7 @@
 export { createSpawnLimiter, realClock, type SpawnLimiter, type Clock, type LimiterStats } from './limiter.ts';
 export { createSessionManager, type SessionManager, type AgentSessionHandlers } from './manager.ts';
 export { mayReach, type AgentLink, type SessionOwner, type SocketPort } from './ports.ts';
+export { recordingStops } from './recording.ts';
 export type { Session } from './session.ts';
 export type { DownloadResult } from './transfers.ts';
 export { decodeTerminalControl, type TerminalControl } from './terminal-protocol.ts';

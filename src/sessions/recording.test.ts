@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { asciicast } from './asciicast.ts';
-import { FAILED_MARKER, RECORD_HEAD, startRecording } from './recording.ts';
+import { FAILED_MARKER, LOW_DISK_MARKER, RECORD_HEAD, recordingStops, startRecording } from './recording.ts';
 
 /** The asciicast lines made from a raw recording, parsed. */
 async function castOf(raw: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<unknown[]> {
@@ -82,6 +82,16 @@ describe('terminal recording (raw while live, asciicast v2 when read)', () => {
     assert.match(events[0][2], /\[recording stopped: size limit reached\]\r\n$/);
     assert.equal(events[0][2].split('x').length - 1, 8 * 100); // 8 records of 113 bytes fit in 1000
     assert.ok(!Buffer.from(kept!).includes('after the limit'));
+  });
+
+  it('stops with a marker while its disk has less free space than it must keep', async () => {
+    const before = recordingStops.lowDisk;
+    const rec = startRecording({ file: join(dir, 'low.rec'), cols: 80, rows: 24, title: 't', minFreeBytes: Number.MAX_SAFE_INTEGER, now: () => 0 });
+    rec.output(Buffer.from('not kept'));
+    rec.output(Buffer.from('nor this'));
+    const events = (await castOf([rec.close().kept!])).slice(1) as [number, string, string][];
+    assert.deepEqual(events.map((e) => e[2]), [LOW_DISK_MARKER]);
+    assert.equal(recordingStops.lowDisk, before + 1);
   });
 
   it('counts resizes and record heads toward the limit: a stream of resizes cannot grow it past', async () => {

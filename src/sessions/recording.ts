@@ -16,7 +16,7 @@
  * through the thread pool here; the registry's write happens anyway). Either way the recording is
  * never more than `flushMs` behind.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -43,6 +43,8 @@ export interface RecordingOptions {
   maxBytes?: number;
   /** How long recorded output may wait before it is written to the file. */
   flushMs?: number;
+  /** Free bytes its file system must keep; below, the recording stops (1 GiB; tests raise it). */
+  minFreeBytes?: number;
   now?: () => number;
 }
 
@@ -50,6 +52,28 @@ export interface RecordingOptions {
 export const RECORD_HEAD = 13;
 export const STOPPED_MARKER = '\r\n[recording stopped: size limit reached]\r\n';
 export const FAILED_MARKER = '\r\n[recording stopped: its file could not be written]\r\n';
+export const LOW_DISK_MARKER = "\r\n[recording stopped: the appliance's disk is nearly full]\r\n";
+/** The registry shares the disk and needs the room more: recordings stop below this much free. */
+const MIN_FREE_BYTES = 1024 ** 3;
+
+/** Recordings stopped because the disk was nearly full, since start (a metric). */
+export const recordingStops = { lowDisk: 0 };
+
+/** Free bytes of the folder's file system, read at most once a second for all recordings. */
+const freeSpace = { dir: '', at: Number.NEGATIVE_INFINITY, bytes: Number.POSITIVE_INFINITY };
+function freeBytes(dir: string): number {
+  const now = Date.now();
+  if (freeSpace.dir === dir && now - freeSpace.at < 1000) return freeSpace.bytes;
+  try {
+    const fs = statfsSync(dir);
+    freeSpace.bytes = fs.bavail * fs.bsize;
+  } catch {
+    freeSpace.bytes = Number.POSITIVE_INFINITY; // not knowable here: the writes will tell
+  }
+  freeSpace.dir = dir;
+  freeSpace.at = now;
+  return freeSpace.bytes;
+}
 /** A batch is written once it holds this much, whatever the time. */
 const BATCH_BYTES = 256 * 1024;
 /** A new recording's batch; it grows as output comes (most sessions are short). */
@@ -78,6 +102,8 @@ export function startRecording(options: RecordingOptions): Recording {
   const now = options.now ?? Date.now;
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
   const flushMs = options.flushMs ?? 1000;
+  const minFree = options.minFreeBytes ?? MIN_FREE_BYTES;
+  const folder = dirname(options.file);
   ensureDirectory(dirname(options.file));
   const started = now();
   let recorded = 0; // bytes of records
@@ -155,9 +181,11 @@ export function startRecording(options: RecordingOptions): Recording {
   const limited = (kind: 'o' | 'r', payload: Uint8Array): void => {
     if (stopped) return; // past the limit the output costs nothing more
     recorded += RECORD_HEAD + payload.byteLength;
-    if (recorded <= maxBytes) return record(kind, payload);
+    const roomy = freeBytes(folder) >= minFree;
+    if (recorded <= maxBytes && roomy) return record(kind, payload);
     stopped = true;
-    record('o', Buffer.from(STOPPED_MARKER));
+    if (!roomy) recordingStops.lowDisk++;
+    record('o', Buffer.from(roomy ? STOPPED_MARKER : LOW_DISK_MARKER));
   };
 
   const header = Buffer.from(JSON.stringify({ version: 2, width: options.cols, height: options.rows, timestamp: Math.floor(started / 1000), title: options.title }) + '\n');
