@@ -549,6 +549,37 @@ describe('jumping (appliance side, scripted agents)', () => {
     assert.equal((await admin.del(`/api/session/v1/${sessionId}`)).status, 204);
   });
 
+  it('runs at most 8 uploads at once in a session; the next is refused at once, and the 8 complete', async () => {
+    const c = await client();
+    const sessionId = (await admin.post('/api/command/v1/jump', { jump_client_id: c.id })).body.session_id as string;
+    let puts = 0;
+    c.agent.sessions.at(-1)!.on('message', (d, binary) => void (!binary && JSON.parse(d.toString()).type === 'file_put' && puts++));
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const put = (name: string, held: boolean) =>
+      fetch(`${t.url}/api/session/v1/${sessionId}/files?path=${encodeURIComponent(`~/${name}`)}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/octet-stream' },
+        body: new ReadableStream<Uint8Array>({
+          async start(controller) {
+            controller.enqueue(Buffer.from(name));
+            if (held) await gate;
+            controller.close();
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit);
+    const running = Array.from({ length: 8 }, (_, i) => put(`up-${i}`, true));
+    await eventually(() => puts === 8, 5000, 'eight uploads under way');
+    const ninth = await put('up-8', false);
+    assert.equal(ninth.status, 409);
+    assert.equal(((await ninth.json()) as { error: { message: string } }).error.message, 'At most 8 uploads run in a session at once.');
+    open();
+    for (const res of await Promise.all(running)) assert.equal(res.status, 201);
+    assert.equal(c.agent.files.get('/home/tech/up-7')?.data.toString(), 'up-7');
+    assert.equal((await put('up-8', false)).status, 201, 'room again once they are done');
+  });
+
   it('refuses a file path with a NUL character naming the field, and the session goes on', async () => {
     const c = await client();
     const sessionId = (await admin.post('/api/command/v1/jump', { jump_client_id: c.id })).body.session_id as string;

@@ -6,6 +6,7 @@
 import { AppError } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 import {
+  CHANNEL_WINDOW,
   CLOSE,
   MAX_DATA_FRAME,
   MAX_MESSAGE_BYTES,
@@ -15,7 +16,7 @@ import {
   parseAgentCredentials,
 } from '../shared/protocol.ts';
 import type { FleetPort } from '../fleet/index.ts';
-import { decodeTerminalControl, type AgentSessionHandlers, type Session, type SessionManager, type SessionOwner, type SocketPort } from '../sessions/index.ts';
+import { MAX_UPLOADS, decodeTerminalControl, type AgentSessionHandlers, type Session, type SessionManager, type SessionOwner, type SocketPort } from '../sessions/index.ts';
 import type { WsRoute } from './listener.ts';
 import { refuseUpgrade, technicianUpgrade } from './upgrade.ts';
 import type { WebSocket } from './uws.ts';
@@ -68,7 +69,9 @@ export function createSessionRoutes(options: SessionRoutesOptions): WsRoute[] {
     behavior: {
       maxPayloadLength: Math.max(MAX_DATA_FRAME, MAX_MESSAGE_BYTES) + 1024,
       idleTimeout: 120,
-      maxBackpressure: 4 * 1024 * 1024,
+      // Credit bounds what can wait here: the terminal's input window, MAX_UPLOADS upload windows
+      // and small control messages. A frame past this limit would be dropped, never queued.
+      maxBackpressure: (MAX_UPLOADS + 1) * CHANNEL_WINDOW + 4 * 1024 * 1024,
       sendPingsAutomatically: true,
       upgrade(res, req, context) {
         const credentials = parseAgentCredentials(req.getHeader('authorization'));

@@ -4,5 +4,5 @@ export { createSessionManager, type SessionManager, type AgentSessionHandlers } 
 export { mayReach, type AgentLink, type SessionOwner, type SocketPort } from './ports.ts';
 export { recordingStops } from './recording.ts';
 export type { Session } from './session.ts';
-export type { DownloadResult } from './transfers.ts';
+export { MAX_UPLOADS, type DownloadResult } from './transfers.ts';
 export { decodeTerminalControl, type TerminalControl } from './terminal-protocol.ts';

@@ -26,6 +26,12 @@ interface Transfer {
 }
 
 const PAYLOAD = MAX_DATA_FRAME - 1;
+/**
+ * Uploads at once in one session. Each may have a window (1 MiB) on its way to the agent: with the
+ * terminal's input, what can wait in the agent socket stays under its send buffer (set in
+ * hub/sessions.ts), past which frames would be dropped.
+ */
+export const MAX_UPLOADS = 8;
 const MAX_LISTING_PARTS = 1000;
 
 export function fileErrorToAppError(e: FileError): AppError {
@@ -50,6 +56,7 @@ export function createTransfers(agent: AgentSender): Transfers {
   const sysinfoWaiters = new Map<number, { resolve(info: SystemInfo): void; reject(err: AppError): void }>();
   const creditSinks = new Map<number, (bytes: number) => void>();
   let nextRequest = 1;
+  let uploading = 0;
 
   const allocate = (): number => {
     for (let ch = 1; ch <= 255; ch++) if (!active.has(ch)) return ch;
@@ -145,7 +152,9 @@ export function createTransfers(agent: AgentSender): Transfers {
     });
 
   const upload = async (path: string, body: ReadableStream<Uint8Array>): Promise<{ bytes: number }> => {
+    if (uploading >= MAX_UPLOADS) throw new AppError('conflict', { message: `At most ${MAX_UPLOADS} uploads run in a session at once.` });
     const channel = allocate();
+    uploading++;
     let window = CHANNEL_WINDOW;
     let wake: (() => void) | undefined;
     let failure: AppError | undefined;
@@ -206,6 +215,7 @@ export function createTransfers(agent: AgentSender): Transfers {
       throw err;
     } finally {
       creditSinks.delete(channel);
+      uploading--;
     }
   };
   return {
