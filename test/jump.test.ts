@@ -528,7 +528,8 @@ describe('jumping (appliance side, scripted agents)', () => {
 
   it('ends a download whose agent sends past its credit, instead of holding what it sends', async () => {
     const c = await client();
-    c.agent.files.set('/home/tech/huge.bin', { data: Buffer.alloc(32 * 1024 * 1024, 7), mtime: Date.now() }); // sent whole, credit or not
+    c.agent.files.set('/home/tech/huge.bin', { data: Buffer.alloc(32 * 1024 * 1024, 7), mtime: Date.now() });
+    c.agent.ignoreCredit = true; // sent whole, credit or not
     const sessionId = (await admin.post('/api/command/v1/jump', { jump_client_id: c.id })).body.session_id as string;
     const cancelled = new Promise<void>((resolve) =>
       c.agent.sessions.at(-1)!.on('message', (d, binary) => {

@@ -4,7 +4,7 @@
  * protocol from src/shared/protocol.ts over real sockets.
  */
 import WebSocket from 'ws';
-import { SESSION_HEADER, SESSION_PATH, agentCredentials, dataFrame, type SystemInfo } from '../../src/shared/protocol.ts';
+import { CHANNEL_WINDOW, SESSION_HEADER, SESSION_PATH, agentCredentials, dataFrame, type SystemInfo } from '../../src/shared/protocol.ts';
 import { connectAgent, type RawAgent } from './hub-client.ts';
 
 /** 'shell' echoes like 'echo' and also answers `echo <text>` lines (ended by Enter) with `<text>`. */
@@ -24,6 +24,8 @@ export interface FakeAgent {
   opened: string[];
   /** The remote file system, by absolute path (shared by the agent's sessions). */
   files: Map<string, FakeFile>;
+  /** Sends downloads whole without waiting for credit, as a broken or hostile agent would. */
+  ignoreCredit: boolean;
   /** Every terminal size the hub asked for (`resize`), oldest first. */
   resizes: { cols: number; rows: number }[];
   close(): void;
@@ -60,6 +62,7 @@ export async function startFakeAgent(
     opened: [],
     resizes: [],
     files: new Map([['/home/tech/readme.txt', { data: Buffer.from('hello from the fake agent\n'), mtime: Date.now() }]]),
+    ignoreCredit: false,
     close() {
       for (const s of agent.sessions) s.terminate();
       control.ws.terminate();
@@ -94,7 +97,7 @@ export async function startFakeAgent(
       ws.send(JSON.stringify({ type: 'ready', shell: '/bin/fake', pid: 1 }));
       ws.send(dataFrame(0, Buffer.from('fake$ ')));
     });
-    const files = serveFiles(ws, agent.files);
+    const files = serveFiles(ws, agent);
     let line = '';
     ws.on('message', (data, binary) => {
       const buf = data as Buffer;
@@ -140,8 +143,25 @@ function answerLine(ws: WebSocket, pending: string): string {
  * `file_end`; `file_put` answers `upload_ready`, returns credit for the bytes and stores them on
  * `file_put_end` with `upload_done`.
  */
-function serveFiles(ws: WebSocket, files: Map<string, FakeFile>) {
+function serveFiles(ws: WebSocket, agent: FakeAgent) {
+  const files = agent.files;
   const uploads = new Map<number, { path: string; chunks: Buffer[] }>();
+  /** Downloads under way: what is left to send, and how much is sent and not yet credited. */
+  const downloads = new Map<number, { data: Buffer; off: number; outstanding: number }>();
+  const pump = (channel: number): void => {
+    const d = downloads.get(channel);
+    if (!d) return;
+    while (d.off < d.data.byteLength && (agent.ignoreCredit || d.outstanding < CHANNEL_WINDOW)) {
+      const chunk = d.data.subarray(d.off, d.off + 64 * 1024);
+      ws.send(dataFrame(channel, chunk));
+      d.off += chunk.byteLength;
+      d.outstanding += chunk.byteLength;
+    }
+    if (d.off >= d.data.byteLength) {
+      downloads.delete(channel);
+      send({ type: 'file_end', channel });
+    }
+  };
   const send = (m: unknown) => ws.send(JSON.stringify(m));
   const clean = (path: string) => '/' + path.replace(/^~(?=\/|$)/, '/home/tech').split('/').filter(Boolean).join('/');
   const listing = (dir: string) => {
@@ -156,16 +176,15 @@ function serveFiles(ws: WebSocket, files: Map<string, FakeFile>) {
     return [...entries.values()].sort((a, b) => a.name.localeCompare(b.name));
   };
   return {
-    control(msg: { type: string; channel?: number; path?: string }) {
+    control(msg: { type: string; channel?: number; path?: string; bytes?: number }) {
       const channel = msg.channel ?? 0;
       if (msg.type === 'file_get') {
         const path = clean(msg.path ?? '/');
         const file = files.get(path);
         if (file) {
           send({ type: 'file_meta', channel, size: file.data.byteLength, mode: 0o644, mtime: file.mtime });
-          for (let off = 0; off < file.data.byteLength; off += 64 * 1024) ws.send(dataFrame(channel, file.data.subarray(off, off + 64 * 1024)));
-          send({ type: 'file_end', channel });
-          return;
+          downloads.set(channel, { data: file.data, off: 0, outstanding: 0 });
+          return pump(channel);
         }
         const entries = listing(path);
         if (path !== '/' && entries.length === 0) return send({ type: 'file_error', channel, code: 'not_found', message: `${path} does not exist` });
@@ -180,7 +199,15 @@ function serveFiles(ws: WebSocket, files: Map<string, FakeFile>) {
         const data = Buffer.concat(upload.chunks);
         files.set(upload.path, { data, mtime: Date.now() });
         send({ type: 'upload_done', channel, bytes: data.byteLength });
-      } else if (msg.type === 'file_cancel') uploads.delete(channel);
+      } else if (msg.type === 'credit') {
+        const d = downloads.get(channel);
+        if (!d) return;
+        d.outstanding = Math.max(0, d.outstanding - (msg.bytes ?? 0));
+        pump(channel);
+      } else if (msg.type === 'file_cancel') {
+        uploads.delete(channel);
+        downloads.delete(channel);
+      }
     },
     data(channel: number, bytes: Buffer) {
       const upload = uploads.get(channel);
