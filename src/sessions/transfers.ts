@@ -127,8 +127,9 @@ export function createTransfers(agent: AgentSender): Transfers {
         onData(bytes) {
           owed += bytes.byteLength;
           // An agent sending past the credit it was given would fill the appliance's memory as
-          // fast as it can send: the transfer ends instead.
-          if (owed > CHANNEL_WINDOW) {
+          // fast as it can send: the transfer ends instead. An agent checks its window after each
+          // frame it sends, so one frame may pass it.
+          if (owed > CHANNEL_WINDOW + PAYLOAD) {
             finish();
             agent.control({ type: 'file_cancel', channel });
             controller?.error(new AppError('session_internal_error', { cause: new Error('the Jump Client sent past its credit') }));

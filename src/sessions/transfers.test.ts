@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CHANNEL_WINDOW, MAX_DATA_FRAME, type SessionHubMessage } from '../shared/protocol.ts';
+import { createTransfers } from './transfers.ts';
+
+const FRAME = MAX_DATA_FRAME - 1;
+const turn = () => new Promise((r) => setImmediate(r));
+
+/** A download from an agent that sends as the real one does: a frame, then a look at its window. */
+async function download(extraFrames: number) {
+  const sent: SessionHubMessage[] = [];
+  const transfers = createTransfers({ control: (m) => (sent.push(m), true), data: () => true });
+  const result = transfers.download('/big');
+  const channel = (sent[0] as { channel: number }).channel;
+  transfers.onMessage({ type: 'file_meta', channel, size: 64 * 1024 * 1024, mode: 0o644, mtime: 0 });
+  const file = await result;
+  assert.equal(file.kind, 'file');
+  let outstanding = 0;
+  let credited = 0;
+  const creditsSeen = () => {
+    const total = sent.filter((m) => m.type === 'credit').reduce((n, m) => n + (m as { bytes: number }).bytes, 0);
+    outstanding -= total - credited;
+    credited = total;
+  };
+  // Nobody reads the download: once the appliance's queue is full, no credit comes back.
+  for (let i = 0; i < 100; i++) {
+    await turn();
+    creditsSeen();
+    if (outstanding >= CHANNEL_WINDOW) break;
+    transfers.onData(channel, new Uint8Array(FRAME - 100 * (i % 3))); // frames of uneven size
+    outstanding += FRAME - 100 * (i % 3);
+  }
+  for (let i = 0; i < extraFrames; i++) transfers.onData(channel, new Uint8Array(FRAME));
+  await turn();
+  return { outstanding, cancelled: sent.some((m) => m.type === 'file_cancel'), stream: file.kind === 'file' ? file.stream : undefined };
+}
+
+describe('a download held to its credit', () => {
+  it('an agent that keeps to its window, one frame past it at most, is never cut off', async () => {
+    const { outstanding, cancelled } = await download(0);
+    assert.ok(outstanding >= CHANNEL_WINDOW, String(outstanding)); // it went to the end of its window
+    assert.equal(cancelled, false);
+  });
+
+  it('an agent that goes on sending past its window has the transfer ended', async () => {
+    const { cancelled, stream } = await download(2);
+    assert.equal(cancelled, true);
+    await assert.rejects(stream!.getReader().read(), { code: 'session_internal_error' });
+  });
+});
