@@ -42,6 +42,28 @@ describe('a download held to its credit', () => {
     assert.equal(cancelled, false);
   });
 
+  it('frames of a cancelled download still on their way count for nothing in the next one on its channel', async () => {
+    const sent: SessionHubMessage[] = [];
+    const transfers = createTransfers({ control: (m) => (sent.push(m), true), data: () => true });
+    const first = transfers.download('/a');
+    const channel = (sent[0] as { channel: number }).channel;
+    transfers.onMessage({ type: 'file_meta', channel, size: 8 * 1024 * 1024, mode: 0o644, mtime: 0 });
+    const a = await first;
+    await (a.kind === 'file' ? a.stream.cancel() : undefined); // the technician gave up
+    const second = transfers.download('/b');
+    assert.equal((sent.at(-1) as { channel: number }).channel, channel, 'the channel is used again');
+    for (let i = 0; i < 16; i++) transfers.onData(channel, new Uint8Array(FRAME)); // the first's frames, late
+    transfers.onMessage({ type: 'file_meta', channel, size: 8 * 1024 * 1024, mode: 0o644, mtime: 0 });
+    const b = await second;
+    await turn();
+    const credited = sent.filter((m) => m.type === 'credit' && (m as { channel: number }).channel === channel).reduce((n, m) => n + (m as { bytes: number }).bytes, 0);
+    assert.equal(credited, 0, 'nothing of the first is credited to the second');
+    for (let i = 0; i < 17; i++) transfers.onData(channel, new Uint8Array(FRAME)); // its own window and a frame
+    await turn();
+    assert.equal(sent.filter((m) => m.type === 'file_cancel').length, 1, 'only the first was cancelled');
+    assert.equal(b.kind, 'file');
+  });
+
   it('an agent that goes on sending past its window has the transfer ended', async () => {
     const { cancelled, stream } = await download(2);
     assert.equal(cancelled, true);

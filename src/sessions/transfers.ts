@@ -125,6 +125,9 @@ export function createTransfers(agent: AgentSender): Transfers {
           }
         },
         onData(bytes) {
+          // Frames before this download's file_meta are a cancelled one's on the same channel,
+          // still on their way: neither this download's bytes nor its credit.
+          if (!controller) return;
           owed += bytes.byteLength;
           // An agent sending past the credit it was given would fill the appliance's memory as
           // fast as it can send: the transfer ends instead. An agent checks its window after each
@@ -154,6 +157,7 @@ export function createTransfers(agent: AgentSender): Transfers {
 
   const upload = async (path: string, body: ReadableStream<Uint8Array>): Promise<{ bytes: number }> => {
     if (uploading >= MAX_UPLOADS) throw new AppError('conflict', { message: `At most ${MAX_UPLOADS} uploads run in a session at once.` });
+    const reader = body.getReader(); // first: nothing is taken yet if the body cannot be read
     const channel = allocate();
     uploading++;
     let window = CHANNEL_WINDOW;
@@ -189,7 +193,6 @@ export function createTransfers(agent: AgentSender): Transfers {
       window += bytes;
       wake?.();
     });
-    const reader = body.getReader();
     try {
       send({ type: 'file_put', channel, path });
       await ready;
