@@ -138,7 +138,13 @@ function listenOn(options: ListenerOptions): Promise<Listener> {
 // biome-ignore lint: the behavior's user data type is the route's own business.
 function guarded(route: WsRoute, log: Logger): UWS.WebSocketBehavior<any> {
   const behavior = { ...route.behavior };
-  const failed = (where: string, err: unknown): void => log.error('WebSocket handler failed', { module: 'hub', route: route.pattern, where, err });
+  const failed = (where: string, err: unknown): void => {
+    try {
+      log.error('WebSocket handler failed', { module: 'hub', route: route.pattern, where, err });
+    } catch {
+      // an error that cannot even be logged (a circular value): the socket is still dealt with
+    }
+  };
   const { upgrade, open, message, drain, close } = route.behavior;
   if (upgrade) {
     behavior.upgrade = (res, req, context) => {
