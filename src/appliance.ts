@@ -53,6 +53,8 @@ export interface ApplianceOptions {
   agentArtifact?: () => AgentArtifact | undefined;
   /** How far a recording's file may be behind the terminal (1 s; tests lengthen it). */
   recordingFlushMs?: number;
+  /** Free disk a recording must leave (1 GiB; tests on small disks lower it). */
+  recordingMinFreeBytes?: number;
 }
 
 /** Why the wake behind a Jump is called off: a reason given builds no DOMException with a stack. */
@@ -102,7 +104,7 @@ export async function startAppliance(config: ServeConfig, options: ApplianceOpti
         }
       },
     };
-    const sessions = createSessionManager({ registry, agents: agentLink, limiter, log, dataDir: config.dataDir, recordingFlushMs: options.recordingFlushMs });
+    const sessions = createSessionManager({ registry, agents: agentLink, limiter, log, dataDir: config.dataDir, recordingFlushMs: options.recordingFlushMs, recordingMinFreeBytes: options.recordingMinFreeBytes });
     const agents = createAgentHub({
       fleet,
       sessionEvents: { refused: sessions.sessionRefused, agentGone: sessions.agentGone },

@@ -26,6 +26,8 @@ export interface SessionManagerOptions {
   now?: () => number;
   /** How far a recording's file may be behind the terminal (1 s; tests lengthen it). */
   recordingFlushMs?: number;
+  /** Free disk a recording must leave (1 GiB; tests on small disks lower it). */
+  recordingMinFreeBytes?: number;
 }
 
 /** How often one Jump wakes a passive client again after its link closed under the Jump. */
@@ -195,7 +197,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       const session = new Session(
         { id, token, clientId: client.id, agentId, clientName: client.name, owner, cols: size.cols, rows: size.rows, startedAt: now() },
         events,
-        startRecording({ file: recordingFile(id), cols: size.cols, rows: size.rows, title: `${client.name} — ${owner.name}`, flushMs: options.recordingFlushMs }),
+        startRecording({ file: recordingFile(id), cols: size.cols, rows: size.rows, title: `${client.name} — ${owner.name}`, flushMs: options.recordingFlushMs, minFreeBytes: options.recordingMinFreeBytes }),
       );
       sessions.set(id, session);
       // While a passive client is being reached, the deadline means it could not be: connect_timeout.

@@ -22,6 +22,9 @@ async function castOf(raw: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Pr
   return text.trim().split('\n').map((l) => JSON.parse(l));
 }
 
+/** A recording that ignores how full the disk running the tests is, unless the test says otherwise. */
+const record = (options: Parameters<typeof startRecording>[0]) => startRecording({ minFreeBytes: 0, ...options });
+
 describe('terminal recording (raw while live, asciicast v2 when read)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'jumpgate-rec-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,7 +34,7 @@ describe('terminal recording (raw while live, asciicast v2 when read)', () => {
 
   it('records a header, output with a character split across chunks intact, and resizes', async () => {
     let clock = 1_000_000;
-    const rec = startRecording({ file: join(dir, 'a.rec'), cols: 80, rows: 24, title: 't', now: () => clock });
+    const rec = record({ file: join(dir, 'a.rec'), cols: 80, rows: 24, title: 't', now: () => clock });
     const euro = Buffer.from('€ ok');
     rec.output(euro.subarray(0, 2));
     clock += 10;
@@ -48,7 +51,7 @@ describe('terminal recording (raw while live, asciicast v2 when read)', () => {
 
   it('makes output 50 ms or more apart separate events, and escapes what JSON must', async () => {
     let clock = 0;
-    const rec = startRecording({ file: join(dir, 'e.rec'), cols: 80, rows: 24, title: 't', now: () => clock });
+    const rec = record({ file: join(dir, 'e.rec'), cols: 80, rows: 24, title: 't', now: () => clock });
     rec.output(Buffer.from('a"\\\x1b[0m'));
     clock += 49;
     rec.output(Buffer.from('b'));
@@ -63,7 +66,7 @@ describe('terminal recording (raw while live, asciicast v2 when read)', () => {
 
   it('a session that ends before its first batch is due gets no file: its recording comes back whole', async () => {
     const file = join(dir, 'short.rec');
-    const rec = startRecording({ file, cols: 80, rows: 24, title: 't', flushMs: 60_000, now: () => 0 });
+    const rec = record({ file, cols: 80, rows: 24, title: 't', flushMs: 60_000, now: () => 0 });
     rec.output(Buffer.from('$ '));
     const { kept, done } = rec.close();
     await done;
@@ -72,7 +75,7 @@ describe('terminal recording (raw while live, asciicast v2 when read)', () => {
   });
 
   it('stops at its size limit with a marker and records nothing after it', async () => {
-    const rec = startRecording({ file: join(dir, 'b.rec'), cols: 80, rows: 24, title: 't', maxBytes: 1000, now: () => 0 });
+    const rec = record({ file: join(dir, 'b.rec'), cols: 80, rows: 24, title: 't', maxBytes: 1000, now: () => 0 });
     for (let i = 0; i < 40; i++) rec.output(Buffer.from('x'.repeat(100)));
     rec.output(Buffer.from('after the limit'));
     rec.resize(90, 20);
@@ -86,7 +89,7 @@ describe('terminal recording (raw while live, asciicast v2 when read)', () => {
 
   it('stops with a marker while its disk has less free space than it must keep', async () => {
     const before = recordingStops.lowDisk;
-    const rec = startRecording({ file: join(dir, 'low.rec'), cols: 80, rows: 24, title: 't', minFreeBytes: Number.MAX_SAFE_INTEGER, now: () => 0 });
+    const rec = record({ file: join(dir, 'low.rec'), cols: 80, rows: 24, title: 't', minFreeBytes: Number.MAX_SAFE_INTEGER, now: () => 0 });
     rec.output(Buffer.from('not kept'));
     rec.output(Buffer.from('nor this'));
     const events = (await castOf([rec.close().kept!])).slice(1) as [number, string, string][];
@@ -95,7 +98,7 @@ describe('terminal recording (raw while live, asciicast v2 when read)', () => {
   });
 
   it('counts resizes and record heads toward the limit: a stream of resizes cannot grow it past', async () => {
-    const rec = startRecording({ file: join(dir, 'g.rec'), cols: 80, rows: 24, title: 't', maxBytes: 10_000, flushMs: 60_000 });
+    const rec = record({ file: join(dir, 'g.rec'), cols: 80, rows: 24, title: 't', maxBytes: 10_000, flushMs: 60_000 });
     for (let i = 0; i < 5000; i++) rec.resize(80 + (i % 50), 24);
     for (let i = 0; i < 5000; i++) rec.output(Buffer.from('y'));
     const { kept } = rec.close();
@@ -107,7 +110,7 @@ describe('terminal recording (raw while live, asciicast v2 when read)', () => {
 
   it('writes batches of 256 KiB and grows for a large record: the cast holds every byte in order', async () => {
     const file = join(dir, 'h.rec');
-    const rec = startRecording({ file, cols: 80, rows: 24, title: 't', flushMs: 60_000, now: () => 0 });
+    const rec = record({ file, cols: 80, rows: 24, title: 't', flushMs: 60_000, now: () => 0 });
     const sizes = [1, 70_000, 3, 4096, 200_000, 17, 65_536, 300_000, 5];
     let expected = '';
     sizes.forEach((n, i) => {
@@ -124,7 +127,7 @@ describe('terminal recording (raw while live, asciicast v2 when read)', () => {
 
   it('reaches its file while the session goes on, at most flushMs behind, readable only by the appliance', async () => {
     const file = join(dir, 'c.rec');
-    const rec = startRecording({ file, cols: 80, rows: 24, title: 't', flushMs: 20 });
+    const rec = record({ file, cols: 80, rows: 24, title: 't', flushMs: 20 });
     rec.output(Buffer.from('$ '));
     assert.equal(existsSync(file), false); // nothing is opened on the Jump's path
     await untilFile(file, RECORD_HEAD + 2);
@@ -139,7 +142,7 @@ describe('terminal recording (raw while live, asciicast v2 when read)', () => {
   });
 
   it('a cast is made of the whole records only: a record still being written is left out', async () => {
-    const rec = startRecording({ file: join(dir, 'f.rec'), cols: 80, rows: 24, title: 't', now: () => 0 });
+    const rec = record({ file: join(dir, 'f.rec'), cols: 80, rows: 24, title: 't', now: () => 0 });
     rec.output(Buffer.from('whole'));
     rec.output(Buffer.from('cut short'));
     const raw = Buffer.from(rec.close().kept!);
@@ -153,7 +156,7 @@ describe('terminal recording (raw while live, asciicast v2 when read)', () => {
   it('makes its folder again when it was removed while the appliance ran', async () => {
     const folder = join(dir, 'gone');
     const file = join(folder, 'd.rec');
-    const rec = startRecording({ file, cols: 80, rows: 24, title: 't', flushMs: 5 });
+    const rec = record({ file, cols: 80, rows: 24, title: 't', flushMs: 5 });
     rmSync(folder, { recursive: true, force: true });
     rec.output(Buffer.from('still recorded'));
     await untilFile(file, RECORD_HEAD + 14);
@@ -164,7 +167,7 @@ describe('terminal recording (raw while live, asciicast v2 when read)', () => {
   it('a recording whose file cannot be opened is handed back with a marker, the session unharmed', async () => {
     const file = join(dir, 'taken');
     mkdirSync(file); // a directory where the file should go: open fails
-    const rec = startRecording({ file, cols: 80, rows: 24, title: 't', flushMs: 1 });
+    const rec = record({ file, cols: 80, rows: 24, title: 't', flushMs: 1 });
     rec.output(Buffer.from('hello'));
     await new Promise((r) => setTimeout(r, 80));
     rec.output(Buffer.from('more')); // after the failure: not kept
@@ -182,7 +185,7 @@ describe('terminal recording (raw while live, asciicast v2 when read)', () => {
   it('a full disk at the first write is handled the same way, and the file is removed', async () => {
     const file = join(dir, 'full.rec');
     symlinkSync('/dev/full', file); // opens, and every write fails with ENOSPC
-    const rec = startRecording({ file, cols: 80, rows: 24, title: 't', flushMs: 1 });
+    const rec = record({ file, cols: 80, rows: 24, title: 't', flushMs: 1 });
     rec.output(Buffer.from('hello'));
     await new Promise((r) => setTimeout(r, 80));
     const instead = await rec.close().done;
@@ -194,7 +197,7 @@ describe('terminal recording (raw while live, asciicast v2 when read)', () => {
   it('keeps the start of a failed recording with no gap: a batch that does not fit ends what is kept', async () => {
     const file = join(dir, 'taken-gap');
     mkdirSync(file);
-    const rec = startRecording({ file, cols: 80, rows: 24, title: 't', flushMs: 60_000 });
+    const rec = record({ file, cols: 80, rows: 24, title: 't', flushMs: 60_000 });
     for (const [letter, kib] of [['A', 200], ['B', 100], ['C', 200], ['D', 50], ['E', 10]] as const) rec.output(Buffer.alloc(kib * 1024, letter));
     const instead = await rec.close().done;
     const events = (await castOf([instead!])).slice(1) as [number, string, string][];
@@ -205,7 +208,7 @@ describe('terminal recording (raw while live, asciicast v2 when read)', () => {
   it('keeps at most one batch of a recording whose file cannot be opened', async () => {
     const file = join(dir, 'taken-big');
     mkdirSync(file);
-    const rec = startRecording({ file, cols: 80, rows: 24, title: 't', flushMs: 60_000 });
+    const rec = record({ file, cols: 80, rows: 24, title: 't', flushMs: 60_000 });
     const chunk = Buffer.alloc(64 * 1024, 0x61);
     for (let i = 0; i < 40; i++) rec.output(chunk); // 2.5 MB: ten batches, written as they fill
     const instead = await rec.close().done;
