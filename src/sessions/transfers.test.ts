@@ -6,13 +6,20 @@ import { createTransfers } from './transfers.ts';
 const FRAME = MAX_DATA_FRAME - 1;
 const turn = () => new Promise((r) => setImmediate(r));
 
-/** A download from an agent that sends as the real one does: a frame, then a look at its window. */
-async function download(extraFrames: number) {
+/** Transfers whose agent side is a list of what the hub sent it. */
+function withAgent() {
   const sent: SessionHubMessage[] = [];
   const transfers = createTransfers({ control: (m) => (sent.push(m), true), data: () => true });
+  const meta = (channel: number) => transfers.onMessage({ type: 'file_meta', channel, size: 64 * 1024 * 1024, mode: 0o644, mtime: 0 });
+  return { sent, transfers, meta, lastChannel: () => (sent.at(-1) as { channel: number }).channel };
+}
+
+/** A download from an agent that sends as the real one does: a frame, then a look at its window. */
+async function download(extraFrames: number) {
+  const { sent, transfers, meta, lastChannel } = withAgent();
   const result = transfers.download('/big');
-  const channel = (sent[0] as { channel: number }).channel;
-  transfers.onMessage({ type: 'file_meta', channel, size: 64 * 1024 * 1024, mode: 0o644, mtime: 0 });
+  const channel = lastChannel();
+  meta(channel);
   const file = await result;
   assert.equal(file.kind, 'file');
   let outstanding = 0;
@@ -43,17 +50,16 @@ describe('a download held to its credit', () => {
   });
 
   it('frames of a cancelled download still on their way count for nothing in the next one on its channel', async () => {
-    const sent: SessionHubMessage[] = [];
-    const transfers = createTransfers({ control: (m) => (sent.push(m), true), data: () => true });
+    const { sent, transfers, meta, lastChannel } = withAgent();
     const first = transfers.download('/a');
-    const channel = (sent[0] as { channel: number }).channel;
-    transfers.onMessage({ type: 'file_meta', channel, size: 8 * 1024 * 1024, mode: 0o644, mtime: 0 });
+    const channel = lastChannel();
+    meta(channel);
     const a = await first;
     await (a.kind === 'file' ? a.stream.cancel() : undefined); // the technician gave up
     const second = transfers.download('/b');
-    assert.equal((sent.at(-1) as { channel: number }).channel, channel, 'the channel is used again');
+    assert.equal(lastChannel(), channel, 'the channel is used again');
     for (let i = 0; i < 16; i++) transfers.onData(channel, new Uint8Array(FRAME)); // the first's frames, late
-    transfers.onMessage({ type: 'file_meta', channel, size: 8 * 1024 * 1024, mode: 0o644, mtime: 0 });
+    meta(channel);
     const b = await second;
     await turn();
     const credited = sent.filter((m) => m.type === 'credit' && (m as { channel: number }).channel === channel).reduce((n, m) => n + (m as { bytes: number }).bytes, 0);
