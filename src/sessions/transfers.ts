@@ -135,10 +135,10 @@ export function createTransfers(agent: AgentSender): Transfers {
           if (owed > CHANNEL_WINDOW + PAYLOAD) {
             finish();
             agent.control({ type: 'file_cancel', channel });
-            controller?.error(new AppError('session_internal_error', { cause: new Error('the Jump Client sent past its credit') }));
+            controller.error(new AppError('session_internal_error', { cause: new Error('the Jump Client sent past its credit') }));
             return;
           }
-          controller?.enqueue(bytes.slice()); // the frame is the socket's, and only for this call
+          controller.enqueue(bytes.slice()); // the frame is the socket's, and only for this call
         },
         fail(err) {
           finish();
