@@ -28,8 +28,7 @@ export interface Recording {
    * for the caller to keep; otherwise what is left goes to the file, which is then closed (`done`).
    * When the file could not be opened or took no whole batch (a full disk), `done` resolves to
    * what was recorded until then (at most a batch, 256 KiB, and a marker) for the caller to keep
-   * instead, and the file is removed. Never throws or rejects: a
-   * recording that fails ends there.
+   * instead, and the file is removed. Never throws or rejects: a recording that fails ends there.
    */
   close(): { kept: Uint8Array | undefined; done: Promise<Uint8Array | undefined> };
 }
@@ -43,7 +42,7 @@ export interface RecordingOptions {
   maxBytes?: number;
   /** How long recorded output may wait before it is written to the file. */
   flushMs?: number;
-  /** Free bytes its file system must keep; below, the recording stops (1 GiB; tests raise it). */
+  /** Free bytes its file system must keep; below, the recording stops (1 GiB; tests set their own). */
   minFreeBytes?: number;
   now?: () => number;
 }
