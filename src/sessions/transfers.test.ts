@@ -75,4 +75,20 @@ describe('a download held to its credit', () => {
     assert.equal(cancelled, true);
     await assert.rejects(stream!.getReader().read(), { code: 'session_internal_error' });
   });
+
+  it('a listing that never ends (past 1,000 parts) fails instead of waiting for ever', async () => {
+    const { transfers, lastChannel } = withAgent();
+    const listing = transfers.download('/dir');
+    const channel = lastChannel();
+    for (let i = 0; i < 1001; i++) transfers.onMessage({ type: 'dir_listing', channel, path: '/dir', entries: [], truncated: false, more: true });
+    await assert.rejects(listing, { code: 'session_internal_error' });
+  });
+});
+
+describe('system information', () => {
+  it('a Jump Client that does not answer in time gives the catalog timeout', async () => {
+    const { sent, transfers } = withAgent();
+    await assert.rejects(transfers.sysinfo(20), { code: 'connect_timeout', message: 'Timed out while trying to connect to the Jump Client.' });
+    assert.equal(sent[0].type, 'sysinfo_get');
+  });
 });
