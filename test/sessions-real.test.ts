@@ -4,6 +4,7 @@
  * bare socket that hands `session_open` to that code; the installed agent does the same.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync as readdir, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
@@ -70,6 +71,33 @@ describe('sessions with real shells', () => {
     const expected = Array.from({ length: 300_000 }, (_, i) => String(i + 1));
     assert.ok(first >= 0, `the output starts: ${JSON.stringify(out.slice(0, 300))}`);
     assert.deepEqual(numbers.slice(first, first + expected.length), expected);
+    await term.close();
+  });
+
+  it('a technician who stops reading stops the remote producer: nothing piles up, the hub goes on', async () => {
+    const id = await jump();
+    const term = await openTerminal(t.url, id, admin.token!);
+    const shell = Number((await term.run('echo pid=$$\n', /pid=\d+/)).match(/pid=(\d+)/)![1]);
+    term.type('yes flow-control-check\n');
+    const producer = await eventually(() => {
+      const child = spawnSync('pgrep', ['-P', String(shell), 'yes'], { encoding: 'utf8' }).stdout.trim();
+      return child ? Number(child) : undefined;
+    }, 5000, 'yes running');
+    await eventually(() => term.output().includes('flow-control-check\r\nflow-control-check'), 5000, 'output flowing');
+    // What the producer has written, from the machine's own accounts.
+    const written = () => Number(/^wchar: (\d+)$/m.exec(readFileSync(`/proc/${producer}/io`, 'utf8'))![1]);
+    const socket = (term.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    socket.pause(); // the technician reads nothing more
+    await new Promise((r) => setTimeout(r, 2000)); // the windows and buffers on the way fill
+    const before = written();
+    await new Promise((r) => setTimeout(r, 2000));
+    const during = written() - before;
+    // Unchecked, `yes` writes hundreds of megabytes in two seconds here; held back, nothing.
+    assert.ok(during < 1024 * 1024, `the producer wrote ${during} bytes while nobody read`);
+    assert.equal((await fetch(`${t.url}/healthz`)).status, 200, 'the hub answers meanwhile');
+    socket.resume();
+    await eventually(() => written() - before > 16 * 1024 * 1024, 10_000, 'the producer going on once read again');
+    term.type('\x03');
     await term.close();
   });
 
