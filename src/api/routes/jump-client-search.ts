@@ -87,6 +87,22 @@ function anyPrivateIpMatches(row: ClientSummary, re: RegExp): boolean {
   return false;
 }
 
+/**
+ * Whether a group's name matches, decided once per group for the query: the clients far outnumber
+ * their groups, and every client the text did not match asked the pattern again (about 1 ms of
+ * the 11–12 ms a free search took over 100,000 clients).
+ */
+function groupMatcher(re: RegExp, groupNameOf: GroupNameOf): (type: JumpGroupType, id: number) => boolean {
+  const seen = new Map<JumpGroupType, Map<number, boolean>>();
+  return (type, id) => {
+    let ofType = seen.get(type);
+    if (!ofType) seen.set(type, (ofType = new Map()));
+    let matches = ofType.get(id);
+    if (matches === undefined) ofType.set(id, (matches = re.test(groupNameOf(type, id))));
+    return matches;
+  };
+}
+
 function compileSearch(q: ClientQuery, groupNameOf: GroupNameOf | undefined): ((row: ClientSummary) => boolean) | undefined {
   if (q.search === undefined) return undefined;
   const re = containsIgnoringCase(q.search);
@@ -96,13 +112,13 @@ function compileSearch(q: ClientQuery, groupNameOf: GroupNameOf | undefined): ((
     f('comments'), f('console_user'), f('name'), f('private_ip'), f('public_ip'), f('status'), f('tag'), f('jump_method'),
   ];
   const group = f('group') && groupNameOf !== undefined;
+  const inGroup = group ? groupMatcher(re, groupNameOf!) : () => false;
   const lastAccess = f('last_access') && ISO_CHARS.test(q.search);
   if (fields.size === SEARCH_FIELDS.length && !q.search.includes('\u0000')) {
     // Every field: one substring test on the precomputed lower-case text, and the group's name.
     const needle = q.search.toLowerCase();
     const bits = searchBits(needle);
-    return (row) =>
-      (mayContain(row, bits) && row.search_text.includes(needle)) || (group && re.test(groupNameOf!(row.jump_group_type, row.jump_group_id)));
+    return (row) => (mayContain(row, bits) && row.search_text.includes(needle)) || inGroup(row.jump_group_type, row.jump_group_id);
   }
   return (row) =>
     (name && re.test(row.name)) ||
@@ -113,7 +129,7 @@ function compileSearch(q: ClientQuery, groupNameOf: GroupNameOf | undefined): ((
     (privateIp && anyPrivateIpMatches(row, re)) ||
     (status && re.test(row.status)) ||
     (jumpMethod && re.test(row.connection_type)) ||
-    (group && re.test(groupNameOf!(row.jump_group_type, row.jump_group_id))) ||
+    inGroup(row.jump_group_type, row.jump_group_id) ||
     (lastAccess && row.last_access_timestamp !== null && re.test(new Date(row.last_access_timestamp).toISOString()));
 }
 
