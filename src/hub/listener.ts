@@ -147,18 +147,14 @@ function guarded(route: WsRoute, log: Logger): UWS.WebSocketBehavior<any> {
   };
   const { upgrade, open, message, drain, close } = route.behavior;
   if (upgrade) {
-    behavior.upgrade = (res, req, context) => {
+    behavior.upgrade = guard(upgrade, (res, err) => {
+      failed('upgrade', err);
       try {
-        upgrade(res, req, context);
-      } catch (err) {
-        failed('upgrade', err);
-        try {
-          refuseUpgrade(res, '500 Internal Server Error', new AppError('internal_error'));
-        } catch {
-          // already answered (or upgraded) before the handler threw: nothing more to say
-        }
+        refuseUpgrade(res, '500 Internal Server Error', new AppError('internal_error'));
+      } catch {
+        // already answered (or upgraded) before the handler threw: nothing more to say
       }
-    };
+    });
   }
   const closeOn = (ws: UWS.WebSocket<unknown>, where: string, err: unknown): void => {
     failed(where, err);
@@ -168,19 +164,25 @@ function guarded(route: WsRoute, log: Logger): UWS.WebSocketBehavior<any> {
       // already closed
     }
   };
-  if (open) behavior.open = (ws) => void tryOr(() => open(ws), (err) => closeOn(ws, 'open', err));
-  if (message) behavior.message = (ws, m, binary) => void tryOr(() => message(ws, m, binary), (err) => closeOn(ws, 'message', err));
-  if (drain) behavior.drain = (ws) => void tryOr(() => drain(ws), (err) => closeOn(ws, 'drain', err));
-  if (close) behavior.close = (ws, code, m) => void tryOr(() => close(ws, code, m), (err) => failed('close', err));
+  if (open) behavior.open = guard(open, (ws, err) => closeOn(ws, 'open', err));
+  if (message) behavior.message = guard(message, (ws, err) => closeOn(ws, 'message', err));
+  if (drain) behavior.drain = guard(drain, (ws, err) => closeOn(ws, 'drain', err));
+  if (close) behavior.close = guard(close, (_ws, err) => failed('close', err));
   return behavior;
 }
 
-function tryOr(run: () => unknown, onError: (err: unknown) => void): void {
-  try {
-    const result = run();
-    // An async handler's rejection is its own failure, reported the same way.
-    if (result instanceof Promise) result.catch(onError);
-  } catch (err) {
-    onError(err);
-  }
+/**
+ * `handler` with its exceptions, and an async handler's rejection, handed to `onError`. Made once
+ * per route: the message handler runs for every agent message and session frame, so the guard
+ * allocates nothing per call.
+ */
+function guard<W, B, C>(handler: (ws: W, b: B, c: C) => unknown, onError: (ws: W, err: unknown) => void): (ws: W, b?: B, c?: C) => void {
+  return (ws, b, c) => {
+    try {
+      const result = handler(ws, b as B, c as C);
+      if (result instanceof Promise) result.catch((err: unknown) => onError(ws, err));
+    } catch (err) {
+      onError(ws, err);
+    }
+  };
 }
