@@ -103,10 +103,13 @@ export function startRecording(options: RecordingOptions): Recording {
   const flushMs = options.flushMs ?? 1000;
   const minFree = options.minFreeBytes ?? MIN_FREE_BYTES;
   const folder = dirname(options.file);
-  ensureDirectory(dirname(options.file));
+  ensureDirectory(folder);
   const started = now();
   let recorded = 0; // bytes of records
   let stopped = false;
+  // The disk's free space is read as the recording starts and as each batch goes out, not for
+  // every chunk of output: a batch is at most a second or 256 KiB.
+  let lowDisk = freeBytes(folder) < minFree;
   let failed = false; // the file could not be opened or written (a full disk): the recording ends
   let batch = Buffer.allocUnsafe(FIRST_BATCH);
   let used = 0;
@@ -136,6 +139,7 @@ export function startRecording(options: RecordingOptions): Recording {
       return;
     }
     if (used === 0) return;
+    lowDisk ||= freeBytes(folder) < minFree;
     const data = batch.subarray(0, used);
     // The old one is the write's until it is done; the next starts the size this one reached.
     batch = Buffer.allocUnsafe(Math.max(FIRST_BATCH, data.byteLength));
@@ -180,11 +184,10 @@ export function startRecording(options: RecordingOptions): Recording {
   const limited = (kind: 'o' | 'r', payload: Uint8Array): void => {
     if (stopped) return; // past the limit the output costs nothing more
     recorded += RECORD_HEAD + payload.byteLength;
-    const roomy = freeBytes(folder) >= minFree;
-    if (recorded <= maxBytes && roomy) return record(kind, payload);
+    if (recorded <= maxBytes && !lowDisk) return record(kind, payload);
     stopped = true;
-    if (!roomy) recordingStops.lowDisk++;
-    record('o', Buffer.from(roomy ? STOPPED_MARKER : LOW_DISK_MARKER));
+    if (lowDisk) recordingStops.lowDisk++;
+    record('o', Buffer.from(lowDisk ? LOW_DISK_MARKER : STOPPED_MARKER));
   };
 
   const header = Buffer.from(JSON.stringify({ version: 2, width: options.cols, height: options.rows, timestamp: Math.floor(started / 1000), title: options.title }) + '\n');
@@ -211,14 +214,15 @@ export function startRecording(options: RecordingOptions): Recording {
       }
       writeOut();
       const opened = file;
-      const marker = Buffer.allocUnsafe(RECORD_HEAD + FAILED_MARKER.length);
-      putRecord(marker, 0, (now() - started) / 1000, 'o', Buffer.from(FAILED_MARKER));
+      const closedAt = (now() - started) / 1000;
       const done = writing.then(async () => {
         const handle = await opened;
         await handle?.close().catch(() => undefined);
         if (unwritten.length === 0) return undefined;
         // Whatever part of a batch reached the file is in the copy kept instead.
         if (handle) await unlink(options.file).catch(() => undefined);
+        const marker = Buffer.allocUnsafe(RECORD_HEAD + FAILED_MARKER.length);
+        putRecord(marker, 0, closedAt, 'o', Buffer.from(FAILED_MARKER));
         return Buffer.concat([...unwritten, marker]);
       });
       return { kept: undefined, done };

@@ -59,7 +59,8 @@ export class Session {
   readyAt: number | null = null;
   /**
    * The recording once the session ended: `kept` whole (raw) when it never reached a file, for the
-   * record to keep; `done` once what was left is in its file and the file closed.
+   * record to keep; `done` once what was left is in its file and the file closed, with the start
+   * of the recording to keep instead when the file failed before it took a batch.
    */
   closedRecording: ReturnType<Recording['close']> | undefined;
   readonly transfers: Transfers;
