@@ -76,13 +76,12 @@ export function spawnLoginShell(cols: number, rows: number, home = theAccount().
   };
   const pty = spawnPty(shell, ['-l'], { name: 'xterm-256color', cols, rows, cwd: home, env, encoding: null });
   let exited = false;
-  // node-pty closes the master when the shell's side hangs up, before it reports the exit, and
-  // sometimes (a job still holding the terminal) by destroying its socket a moment before even its
-  // 'close' event: from then on the fd's number may be another file's. The socket's `destroyed`
-  // is set at once.
-  const internals = pty as unknown as { fd: number; _socket?: { destroyed: boolean }; on(event: 'close', listener: () => void): void };
+  // node-pty closes the master when the shell's side hangs up (its read stream destroyed on EIO),
+  // or destroys it on a timer after the exit (a job still holding the terminal), before it reports
+  // the exit: from then on the fd's number may be another file's. The stream's `destroyed` is set
+  // at once in both cases, ahead of any event.
+  const internals = pty as unknown as { fd: number; _socket?: { destroyed: boolean } };
   const input = ptyInput(internals.fd, () => internals._socket?.destroyed === true);
-  internals.on('close', () => input.close());
   pty.onExit(() => {
     exited = true;
     input.close();
